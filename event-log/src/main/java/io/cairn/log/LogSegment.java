@@ -1,0 +1,481 @@
+package io.cairn.log;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
+import java.util.Optional;
+
+import org.apache.kafka.common.record.FileRecords;
+import org.apache.kafka.common.record.MemoryRecords;
+import org.apache.kafka.common.record.MutableRecordBatch;
+import org.apache.kafka.common.record.RecordBatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One segment of a partition: {@code <baseOffset>.log} (record batches, v2, exactly as produced, with offsets assigned)
+ * plus its {@link OffsetIndex} ({@code .index}) and {@link TimeIndex} ({@code .timeindex}). The base offset is written
+ * as 20 zero-padded digits so that file names sort in offset order.
+ *
+ * <p>Thread-safety: not thread-safe for writers. Appends, truncation, recovery and closing are done by the owning
+ * {@link PartitionLog} under its append lock; reads may run concurrently with an append as long as they stay below
+ * the end position the partition has published.
+ */
+final class LogSegment {
+    private static final Logger log = LoggerFactory.getLogger(LogSegment.class);
+    static final String LOG_SUFFIX = ".log";
+    static final String INDEX_SUFFIX = ".index";
+    static final String TIME_INDEX_SUFFIX = ".timeindex";
+    static final String DELETED_SUFFIX = ".deleted";
+    static final String CLEANED_SUFFIX = ".cleaned";
+    static final String SWAP_SUFFIX = ".swap";
+
+    final long baseOffset;
+    private final File dir;
+    private String suffix = "";
+    private final TopicConfigHolder config;
+    private FileRecords records;
+    private OffsetIndex offsetIndex;
+    private TimeIndex timeIndex;
+    private volatile long nextOffset;
+    private volatile long largestTimestamp = RecordBatch.NO_TIMESTAMP;
+    private long rollingBaseTimeMs;
+    private int bytesSinceLastIndexEntry;
+    private long maxTimestampSoFar = RecordBatch.NO_TIMESTAMP;
+
+    /** Gives segments the topic's current config (it can change at runtime). */
+    interface TopicConfigHolder {
+        TopicConfig config();
+    }
+
+    private LogSegment(File dir, long baseOffset, TopicConfigHolder config) {
+        this.dir = dir;
+        this.baseOffset = baseOffset;
+        this.config = config;
+        this.nextOffset = baseOffset;
+    }
+
+    static String fileName(long offset, String suffix) {
+        return String.format("%020d%s", offset, suffix);
+    }
+
+    static File logFile(File dir, long baseOffset) {
+        return new File(dir, fileName(baseOffset, LOG_SUFFIX));
+    }
+
+    /** Creates a new, empty, active segment. */
+    static LogSegment create(File dir, long baseOffset, TopicConfigHolder config, long nowMs) throws IOException {
+        return create(dir, baseOffset, config, nowMs, "");
+    }
+
+    /**
+     * Creates a new, empty segment whose three files carry {@code suffix} after their usual names (compaction writes
+     * {@code .cleaned} segments and renames them later with {@link #changeSuffix}).
+     */
+    static LogSegment create(File dir, long baseOffset, TopicConfigHolder config, long nowMs, String suffix) throws IOException {
+        LogSegment s = new LogSegment(dir, baseOffset, config);
+        s.suffix = suffix;
+        File f = s.file(LOG_SUFFIX);
+        Files.deleteIfExists(f.toPath());
+        Files.deleteIfExists(s.file(INDEX_SUFFIX).toPath());
+        Files.deleteIfExists(s.file(TIME_INDEX_SUFFIX).toPath());
+        s.records = FileRecords.open(f, true);
+        s.openIndexes(true);
+        s.rollingBaseTimeMs = nowMs;
+        return s;
+    }
+
+    /**
+     * Opens an existing segment. With {@code recover}, every batch is checked and the indexes are rebuilt, truncating
+     * a torn or corrupt tail; otherwise the indexes are trusted after a sanity check (and rebuilt if it fails) and only
+     * the bytes after the last index entry are read to find the end.
+     */
+    static LogSegment open(File dir, long baseOffset, TopicConfigHolder config, boolean active, boolean recover, long nowMs)
+            throws IOException {
+        LogSegment s = new LogSegment(dir, baseOffset, config);
+        s.records = FileRecords.open(logFile(dir, baseOffset), true);
+        boolean rebuild = recover || (s.records.sizeInBytes() > 0 && !s.file(INDEX_SUFFIX).exists());
+        if (!rebuild) {
+            try {
+                s.openIndexes(active);
+                s.offsetIndex.sanityCheck();
+                s.timeIndex.sanityCheck();
+                s.loadTail(nowMs);
+            } catch (AbstractIndex.CorruptIndexException | LogException.CorruptBatchException e) {
+                log.warn("Rebuilding the indexes of {}: {}", s.records.file(), e.getMessage());
+                rebuild = true;
+            }
+        }
+        if (rebuild) {
+            s.rebuild(active, nowMs);
+        }
+        return s;
+    }
+
+    private File file(String kind) {
+        return new File(dir, fileName(baseOffset, kind) + suffix);
+    }
+
+    /** Renames the three files from the current suffix to {@code newSuffix}: indexes first, the log file last. */
+    void changeSuffix(String newSuffix) throws IOException {
+        suffix = newSuffix;
+        offsetIndex.renameTo(file(INDEX_SUFFIX));
+        timeIndex.renameTo(file(TIME_INDEX_SUFFIX));
+        records.renameTo(file(LOG_SUFFIX));
+    }
+
+    private void openIndexes(boolean writable) throws IOException {
+        int maxIndexBytes = config.config().segmentIndexBytes;
+        File idx = file(INDEX_SUFFIX);
+        File tidx = file(TIME_INDEX_SUFFIX);
+        offsetIndex = new OffsetIndex(idx, baseOffset, maxIndexBytes, writable);
+        timeIndex = new TimeIndex(tidx, baseOffset, maxIndexBytes, writable);
+    }
+
+    /** Clean open: trust the indexes, read the batches after the last offset index entry to find the end. */
+    private void loadTail(long nowMs) throws IOException {
+        int n = offsetIndex.entries();
+        int from = 0;
+        long expectedBase = -1;
+        if (n > 0) {
+            from = offsetIndex.position(n - 1);
+            expectedBase = offsetIndex.offset(n - 1);
+            if (from >= records.sizeInBytes()) {
+                throw new AbstractIndex.CorruptIndexException(offsetIndex.file + ": last entry points past the end of the log");
+            }
+        }
+        if (n == 0 && records.sizeInBytes() > 0) {
+            throw new AbstractIndex.CorruptIndexException(offsetIndex.file + ": empty, but the log holds data (the first batch is always indexed)");
+        }
+        long largest = timeIndex.lastTimestamp();
+        long next = baseOffset;
+        int lastPosition = from;
+        int lastBatchStart = from;
+        try (BatchScanner scan = scanner(from, records.sizeInBytes(), false)) {
+            boolean first = true;
+            while (scan.next()) {
+                if (first && expectedBase >= 0 && scan.baseOffset() != expectedBase) {
+                    throw new AbstractIndex.CorruptIndexException(offsetIndex.file + ": last entry names offset " + expectedBase
+                            + " but the batch there starts at " + scan.baseOffset());
+                }
+                first = false;
+                largest = Math.max(largest, scan.maxTimestamp());
+                next = scan.lastOffset() + 1;
+                lastBatchStart = scan.position();
+                lastPosition = scan.position() + scan.size();
+            }
+            if (lastBatchStart - from >= config.config().indexIntervalBytes && lastBatchStart > from) {
+                throw new AbstractIndex.CorruptIndexException(offsetIndex.file + ": ends " + (lastBatchStart - from)
+                        + " bytes before the last batch; entries are missing (truncated index)");
+            }
+            if (scan.invalidReason() != null) {
+                // A clean shutdown never leaves a bad tail: the file changed behind our back.
+                throw new LogException.CorruptBatchException(scan.describeFailure());
+            }
+        }
+        if (lastPosition != records.sizeInBytes()) {
+            throw new LogException.CorruptBatchException(records.file() + ": data ends at " + lastPosition + " but the file has " + records.sizeInBytes() + " bytes");
+        }
+        nextOffset = next;
+        largestTimestamp = largest;
+        maxTimestampSoFar = largest;
+        rollingBaseTimeMs = firstBatchTimestamp().orElse(nowMs);
+        bytesSinceLastIndexEntry = records.sizeInBytes() - from;
+    }
+
+    private Optional<Long> firstBatchTimestamp() throws IOException {
+        if (records.sizeInBytes() == 0) {
+            return Optional.empty();
+        }
+        try (BatchScanner scan = scanner(0, records.sizeInBytes(), false)) {
+            if (scan.next() && scan.maxTimestamp() >= 0) {
+                return Optional.of(scan.maxTimestamp());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Scans the whole file checking every batch, rebuilds both indexes and truncates at the first invalid batch.
+     * Returns the number of bytes truncated.
+     */
+    int rebuild(boolean active, long nowMs) throws IOException {
+        if (offsetIndex != null) {
+            offsetIndex.abandon();
+            timeIndex.abandon();
+        }
+        Files.deleteIfExists(file(INDEX_SUFFIX).toPath());
+        Files.deleteIfExists(file(TIME_INDEX_SUFFIX).toPath());
+        openIndexes(true);
+        bytesSinceLastIndexEntry = 0;
+        maxTimestampSoFar = RecordBatch.NO_TIMESTAMP;
+        long next = baseOffset;
+        int validBytes = 0;
+        int truncated = 0;
+        try (BatchScanner scan = scanner(0, records.sizeInBytes(), true)) {
+            while (scan.next()) {
+                if (scan.baseOffset() < baseOffset) {
+                    scan.close();
+                    throw new LogException.CorruptBatchException(records.file() + " at position " + scan.position()
+                            + ": batch offset " + scan.baseOffset() + " is below the segment's base offset " + baseOffset);
+                }
+                indexBatch(scan.baseOffset(), scan.position(), scan.size(), scan.maxTimestamp());
+                next = scan.lastOffset() + 1;
+                validBytes = scan.position() + scan.size();
+            }
+            if (scan.invalidReason() != null) {
+                truncated = records.sizeInBytes() - validBytes;
+                log.warn("Truncating {} bytes of {}: {}", truncated, records.file(), scan.describeFailure());
+                records.truncateTo(validBytes);
+            }
+        }
+        nextOffset = next;
+        largestTimestamp = maxTimestampSoFar;
+        rollingBaseTimeMs = firstBatchTimestamp().orElse(nowMs);
+        if (!active) {
+            offsetIndex.trimToSize();
+            timeIndex.trimToSize();
+        }
+        return truncated;
+    }
+
+    BatchScanner scanner(int from, int to, boolean checkCrc) {
+        return new BatchScanner(records.channel(), records.file(), from, to, checkCrc, Integer.MAX_VALUE);
+    }
+
+    private void indexBatch(long batchBaseOffset, int position, int size, long batchMaxTimestamp) {
+        maxTimestampSoFar = Math.max(maxTimestampSoFar, batchMaxTimestamp);
+        if (offsetIndex.entries() == 0 || bytesSinceLastIndexEntry >= config.config().indexIntervalBytes) {
+            if (!offsetIndex.isFull()) {
+                offsetIndex.append(batchBaseOffset, position);
+                timeIndex.maybeAppend(maxTimestampSoFar, batchBaseOffset);
+                bytesSinceLastIndexEntry = 0;
+            }
+        }
+        bytesSinceLastIndexEntry += size;
+    }
+
+    /**
+     * Appends validated batches whose offsets are already assigned. Writes the data, then the index entries.
+     * Returns the file position where the data went.
+     */
+    int append(MemoryRecords batches, long lastOffset, long nowMs) throws IOException {
+        int position = records.sizeInBytes();
+        if (position == 0) {
+            rollingBaseTimeMs = nowMs;
+        }
+        records.append(batches);
+        int p = position;
+        for (MutableRecordBatch b : batches.batches()) {
+            indexBatch(b.baseOffset(), p, b.sizeInBytes(), b.maxTimestamp());
+            p += b.sizeInBytes();
+        }
+        largestTimestamp = maxTimestampSoFar;
+        nextOffset = lastOffset + 1;
+        return position;
+    }
+
+    /** Result of {@link #read}: whole batches starting with the one that holds the requested offset. */
+    record Slice(FileRecords records, int position) {
+    }
+
+    /**
+     * Whole batches from the one containing {@code offset}, at most {@code maxBytes} (but at least one batch when
+     * {@code minOneBatch}), ending at or before {@code maxPosition}. Each returned batch passed its CRC check when
+     * {@code verify}; a corrupt first batch throws {@link LogException.CorruptBatchException} naming the file and
+     * position, a corrupt later one ends the slice before it. Returns null if no batch at or after {@code offset} lies
+     * below {@code maxPosition}.
+     */
+    Slice read(long offset, int maxBytes, int maxPosition, boolean minOneBatch, boolean verify) throws IOException {
+        int start = positionOf(offset, maxPosition);
+        if (start < 0) {
+            return null;
+        }
+        int taken = 0;
+        try (BatchScanner scan = scanner(start, maxPosition, verify)) {
+            while (scan.next()) {
+                if (taken + scan.size() > maxBytes && !(taken == 0 && minOneBatch)) {
+                    break;
+                }
+                taken += scan.size();
+                if (taken >= maxBytes) {
+                    break;
+                }
+            }
+            if (taken == 0 && scan.invalidReason() != null) {
+                throw new LogException.CorruptBatchException("Cannot read offset " + offset + ": corrupt batch in " + scan.describeFailure());
+            }
+        }
+        if (taken == 0) {
+            return null;
+        }
+        return new Slice(records.slice(start, taken), start);
+    }
+
+    /**
+     * File position of the batch containing {@code offset} (or of the first batch after it), or -1 if there is none
+     * before {@code maxPosition}. Uses the offset index, and checks the entry it uses against the batch it points to.
+     */
+    int positionOf(long offset, int maxPosition) throws IOException {
+        int from = 0;
+        int entry = offsetIndex.lookup(offset);
+        long expected = -1;
+        if (entry >= 0) {
+            from = offsetIndex.position(entry);
+            expected = offsetIndex.offset(entry);
+        }
+        if (from >= maxPosition) {
+            if (entry >= 0 && from < records.sizeInBytes()) {
+                return -1; // the batch exists but is not yet visible
+            }
+            from = 0;
+            expected = -1;
+        }
+        try (BatchScanner scan = scanner(from, maxPosition, false)) {
+            boolean first = true;
+            while (scan.next()) {
+                if (first && expected >= 0 && scan.baseOffset() != expected) {
+                    throw new LogException.CorruptBatchException(offsetIndex.file + ": entry for offset " + expected
+                            + " points to position " + from + " where a batch of offset " + scan.baseOffset() + " starts");
+                }
+                first = false;
+                if (scan.lastOffset() >= offset) {
+                    return scan.position();
+                }
+            }
+            if (scan.invalidReason() != null) {
+                throw new LogException.CorruptBatchException("Cannot find offset " + offset + ": " + scan.describeFailure());
+            }
+        }
+        return -1;
+    }
+
+    /** First offset at or after {@code offset} whose record timestamp is at least {@code timestamp}. */
+    Optional<FileRecords.TimestampAndOffset> findOffsetByTimestamp(long timestamp, long startingOffset) throws IOException {
+        if (largestTimestamp < timestamp) {
+            return Optional.empty();
+        }
+        int entry = timeIndex.lookupBefore(timestamp);
+        long from = entry < 0 ? baseOffset : timeIndex.offset(entry);
+        int position = positionOf(Math.max(from, startingOffset), records.sizeInBytes());
+        if (position < 0) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(records.searchForTimestamp(timestamp, position, startingOffset));
+    }
+
+    boolean shouldRoll(int incomingBytes, long nowMs) {
+        TopicConfig c = config.config();
+        int size = records.sizeInBytes();
+        if (size == 0) {
+            return false;
+        }
+        return size > c.segmentBytes - incomingBytes
+                || nowMs - rollingBaseTimeMs > c.segmentMs
+                || offsetIndex.isFull() || timeIndex.isFull()
+                || nextOffset - baseOffset > Integer.MAX_VALUE - 1_000_000L;
+    }
+
+    /** Called when this segment stops being the active one. */
+    void onRoll() throws IOException {
+        records.flush();
+        offsetIndex.trimToSize();
+        timeIndex.trimToSize();
+    }
+
+    void flush() throws IOException {
+        records.flush();
+    }
+
+    void flushIndexes() {
+        offsetIndex.flush();
+        timeIndex.flush();
+    }
+
+    /** Removes everything at or after {@code offset}; used only by recovery and replication. */
+    int truncateTo(long offset) throws IOException {
+        int position = positionOf(offset, records.sizeInBytes());
+        if (position < 0) {
+            return 0;
+        }
+        int removed = records.truncateTo(position);
+        rebuildAfterTruncate();
+        return removed;
+    }
+
+    private void rebuildAfterTruncate() throws IOException {
+        rebuild(true, rollingBaseTimeMs);
+    }
+
+    long nextOffset() {
+        return nextOffset;
+    }
+
+    long largestTimestamp() {
+        return largestTimestamp;
+    }
+
+    int sizeInBytes() {
+        return records.sizeInBytes();
+    }
+
+    FileRecords records() {
+        return records;
+    }
+
+    File file() {
+        return records.file();
+    }
+
+    boolean isEmpty() {
+        return records.sizeInBytes() == 0;
+    }
+
+    void close() throws IOException {
+        offsetIndex.close();
+        timeIndex.close();
+        records.close();
+    }
+
+    /**
+     * Renames the files to {@code *.deleted} so that a restart will not load them, keeping them open for readers that
+     * still hold slices; {@link #deleteFiles()} removes them later.
+     */
+    void markDeleted() throws IOException {
+        for (String kind : new String[]{LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX}) {
+            File f = file(kind);
+            if (f.exists()) {
+                Files.move(f.toPath(), new File(dir, fileName(baseOffset, kind) + DELETED_SUFFIX).toPath(), StandardCopyOption.ATOMIC_MOVE);
+            }
+        }
+        offsetIndex.abandon();
+        timeIndex.abandon();
+    }
+
+    /** Deletes the files of a segment that never became part of the log (abandoned compaction output). */
+    void markDeletedAndDelete() throws IOException {
+        for (String kind : new String[]{LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX}) {
+            Files.deleteIfExists(file(kind).toPath());
+        }
+    }
+
+    void deleteFiles() throws IOException {
+        records.closeHandlers();
+        for (String kind : new String[]{LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX}) {
+            Files.deleteIfExists(new File(dir, fileName(baseOffset, kind) + DELETED_SUFFIX).toPath());
+        }
+    }
+
+    ByteBuffer readFully(int position, int size) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(size);
+        records.readInto(buf, position);
+        return buf;
+    }
+
+    @Override
+    public String toString() {
+        return "LogSegment(" + records.file() + ", next=" + nextOffset + ", size=" + records.sizeInBytes() + ")";
+    }
+}

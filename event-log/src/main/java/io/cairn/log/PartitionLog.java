@@ -1,0 +1,815 @@
+package io.cairn.log;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongConsumer;
+import java.util.stream.Stream;
+import java.util.zip.CRC32C;
+
+import org.apache.kafka.common.record.FileRecords;
+import org.apache.kafka.common.record.MemoryRecords;
+import org.apache.kafka.common.record.MutableRecordBatch;
+import org.apache.kafka.common.record.Record;
+import org.apache.kafka.common.record.RecordBatch;
+import org.apache.kafka.common.record.Records;
+import org.apache.kafka.common.record.TimestampType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One partition: an ordered set of {@link LogSegment}s in a directory, the last of which (the active segment) takes
+ * appends.
+ *
+ * <p>Offsets: the <em>log start offset</em> is the first offset a reader may ask for; the <em>log end offset</em> is the
+ * offset the next record will get; the <em>high watermark</em> is the end of what readers are shown. On one node the
+ * high watermark follows the log end offset; replication will move it separately.
+ *
+ * <p>Durability: {@code flush.messages} and {@code flush.ms} say when appended data is fsynced. Appends that need a
+ * flush share it (group commit): the first waiter takes the flush lock and fsyncs everything written so far; those
+ * that queued behind it find their data already durable and return. See {@code docs/durability.md}.
+ *
+ * <p>Thread-safety: safe for concurrent use. Appends and structural changes (roll, retention, compaction swaps) are
+ * serialized by one lock; reads take no lock and see data up to the end position published after each append.
+ */
+public final class PartitionLog implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
+
+    /** What an append did. {@code logAppendTime} is -1 unless the topic uses LogAppendTime. */
+    public record AppendResult(long baseOffset, long lastOffset, int recordCount, long logAppendTime, boolean durable) {
+    }
+
+    /** Batches read, and the partition's offsets at the time of the read. */
+    public record ReadResult(Records records, long highWatermark, long logStartOffset, long logEndOffset) {
+        public int sizeInBytes() {
+            return records.sizeInBytes();
+        }
+    }
+
+    /** How far a read may go. */
+    public enum ReadLimit {
+        /** Only what is committed: consumers. */
+        HIGH_WATERMARK,
+        /** Everything appended: followers and diagnostics. */
+        LOG_END
+    }
+
+    private record LogEnd(long offset, LogSegment segment, int position) {
+    }
+
+    private final String topic;
+    private final int partition;
+    private final File dir;
+    private final LogSegment.TopicConfigHolder config;
+    private final Clock clock;
+    private final Background background;
+    private final boolean verifyReads;
+    private final ConcurrentSkipListMap<Long, LogSegment> segments = new ConcurrentSkipListMap<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Object flushLock = new Object();
+    private final List<LongConsumer> appendListeners = new CopyOnWriteArrayList<>();
+    private volatile LogEnd end;
+    private volatile LogEnd highWatermark;
+    private volatile long logStartOffset;
+    private volatile long flushedOffset;
+    private volatile long lastFlushMs;
+    private volatile long cleanerOffset;
+    /** 0 after opening, so the first compaction pass after a restart looks at pending tombstones again. */
+    private volatile long nextTombstoneCheckMs;
+    private volatile boolean closed;
+    private long unflushedMessages;
+
+    /** What a partition needs from its engine: deferred work and deletion. */
+    interface Background {
+        void schedule(Runnable task, long delayMs);
+
+        void execute(Runnable task);
+    }
+
+    private PartitionLog(String topic, int partition, File dir, LogSegment.TopicConfigHolder config, Clock clock,
+                         Background background, boolean verifyReads) {
+        this.topic = topic;
+        this.partition = partition;
+        this.dir = dir;
+        this.config = config;
+        this.clock = clock;
+        this.background = background;
+        this.verifyReads = verifyReads;
+    }
+
+    /**
+     * Opens (or creates) the partition in {@code dir}. After a clean shutdown this reads only index files and the tail
+     * of the last segment; after a crash it checks every batch from the recovery point on, truncating a torn or corrupt
+     * tail and rebuilding the indexes.
+     */
+    static PartitionLog open(String topic, int partition, File dir, LogSegment.TopicConfigHolder config, Clock clock,
+                             Background background, boolean verifyReads) throws IOException {
+        Files.createDirectories(dir.toPath());
+        PartitionLog p = new PartitionLog(topic, partition, dir, config, clock, background, verifyReads);
+        p.load();
+        return p;
+    }
+
+    private void load() throws IOException {
+        long now = clock.millis();
+        completeInterruptedSwaps();
+        PartitionCheckpoint cp = PartitionCheckpoint.read(dir);
+        boolean clean = cp != null && cp.cleanShutdown();
+        long recoveryPoint = cp == null ? 0 : cp.recoveryPoint();
+        List<Long> bases = segmentBaseOffsets();
+        if (bases.isEmpty()) {
+            long base = cp == null ? 0 : cp.logStartOffset();
+            segments.put(base, LogSegment.create(dir, base, config, now));
+            FileUtil.fsyncDirectory(dir.toPath());
+        } else {
+            Long recoverFrom = null;
+            for (int i = 0; i < bases.size(); i++) {
+                long base = bases.get(i);
+                boolean active = i == bases.size() - 1;
+                boolean nextStartsAfterRecoveryPoint = active || bases.get(i + 1) > recoveryPoint;
+                boolean recover = !clean && nextStartsAfterRecoveryPoint;
+                LogSegment s = LogSegment.open(dir, base, config, active, recover, now);
+                LogSegment previous = segments.isEmpty() ? null : segments.lastEntry().getValue();
+                if (previous != null && previous.nextOffset() > base) {
+                    throw new LogException.CorruptBatchException(dir + ": segment " + previous.file().getName()
+                            + " ends at offset " + previous.nextOffset() + ", past the start of the next segment " + base);
+                }
+                segments.put(base, s);
+                if (recover && recoverFrom == null) {
+                    recoverFrom = base;
+                }
+            }
+            if (recoverFrom != null) {
+                log.info("Recovered {}-{} from offset {} (unclean shutdown)", topic, partition, recoverFrom);
+            }
+        }
+        LogSegment last = segments.lastEntry().getValue();
+        LogEnd e = new LogEnd(last.nextOffset(), last, last.sizeInBytes());
+        end = e;
+        highWatermark = e;
+        long start = segments.firstKey();
+        if (cp != null) {
+            start = Math.max(start, Math.min(cp.logStartOffset(), e.offset));
+        }
+        logStartOffset = start;
+        cleanerOffset = cp == null ? 0 : cp.cleanerOffset();
+        if (!clean) {
+            for (LogSegment s : segments.tailMap(floorBase(recoveryPoint)).values()) {
+                s.flush();
+            }
+        }
+        flushedOffset = e.offset;
+        lastFlushMs = now;
+        writeCheckpoint(false);
+    }
+
+    /**
+     * Finishes or discards compaction output that a crash interrupted (see {@link Compactor}). A {@code .log.swap} file
+     * is the commit point of a swap: if it exists, every {@code .swap} file of that base offset replaces the file of
+     * the same name; index swap files without a log swap file are an unfinished swap and are dropped.
+     */
+    private void completeInterruptedSwaps() throws IOException {
+        List<Path> swaps = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir.toPath())) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                String name = f.getFileName().toString();
+                if (name.endsWith(LogSegment.DELETED_SUFFIX) || name.endsWith(LogSegment.CLEANED_SUFFIX) || name.endsWith(".tmp")) {
+                    Files.deleteIfExists(f);
+                } else if (name.endsWith(LogSegment.SWAP_SUFFIX)) {
+                    swaps.add(f);
+                }
+            }
+        }
+        for (Path f : swaps) {
+            String target = f.getFileName().toString();
+            target = target.substring(0, target.length() - LogSegment.SWAP_SUFFIX.length());
+            String base = target.substring(0, target.indexOf('.'));
+            boolean committed = Files.exists(dir.toPath().resolve(base + LogSegment.LOG_SUFFIX + LogSegment.SWAP_SUFFIX));
+            if (committed && !target.endsWith(LogSegment.LOG_SUFFIX)) {
+                Files.move(f, dir.toPath().resolve(target), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } else if (!committed) {
+                Files.deleteIfExists(f);
+            }
+        }
+        for (Path f : swaps) {
+            String name = f.getFileName().toString();
+            if (name.endsWith(LogSegment.LOG_SUFFIX + LogSegment.SWAP_SUFFIX) && Files.exists(f)) {
+                Path target = dir.toPath().resolve(name.substring(0, name.length() - LogSegment.SWAP_SUFFIX.length()));
+                Files.move(f, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                log.info("Completed an interrupted compaction swap of {}", target);
+            }
+        }
+        FileUtil.fsyncDirectory(dir.toPath());
+    }
+
+    private List<Long> segmentBaseOffsets() throws IOException {
+        List<Long> bases = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir.toPath())) {
+            files.map(f -> f.getFileName().toString())
+                    .filter(n -> n.endsWith(LogSegment.LOG_SUFFIX))
+                    .forEach(n -> {
+                        String digits = n.substring(0, n.length() - LogSegment.LOG_SUFFIX.length());
+                        try {
+                            bases.add(Long.parseLong(digits));
+                        } catch (NumberFormatException ex) {
+                            log.warn("Ignoring {} in {}: not a segment file name", n, dir);
+                        }
+                    });
+        }
+        bases.sort(Long::compare);
+        return bases;
+    }
+
+    // ---------------------------------------------------------------------------------------------------- append
+
+    /**
+     * Appends whole record batches. Every batch is checked (size prefix, magic 2, CRC-32C, record count, offsets delta,
+     * size limits, keys on compacted topics) before anything is written; one bad batch fails the whole append and
+     * nothing is written. Offsets (and, for LogAppendTime topics, timestamps) are assigned in place in
+     * {@code records}' buffer. Returns once the data is written and, when the flush policy says so, fsynced.
+     */
+    public AppendResult append(MemoryRecords records) {
+        TopicConfig cfg = config.config();
+        Validated v = validate(records, cfg);
+        long now = clock.millis();
+        long base;
+        long last;
+        boolean needFlush;
+        lock.lock();
+        try {
+            ensureOpen();
+            LogSegment active = end.segment();
+            if (active.shouldRoll(v.bytes, now)) {
+                active = roll(now);
+            }
+            base = end.offset();
+            long next = base;
+            for (MutableRecordBatch b : records.batches()) {
+                long lastOffset = next + (b.lastOffset() - b.baseOffset());
+                b.setLastOffset(lastOffset);
+                b.setPartitionLeaderEpoch(0);
+                if (cfg.logAppendTime) {
+                    b.setMaxTimestamp(TimestampType.LOG_APPEND_TIME, now);
+                }
+                next = lastOffset + 1;
+            }
+            last = next - 1;
+            active.append(records, last, now);
+            LogEnd e = new LogEnd(last + 1, active, active.sizeInBytes());
+            end = e;
+            highWatermark = e;
+            unflushedMessages += v.records;
+            needFlush = unflushedMessages >= cfg.flushMessages;
+            if (needFlush) {
+                unflushedMessages = 0;
+            }
+        } catch (IOException e) {
+            throw ioFailure("append to", e);
+        } finally {
+            lock.unlock();
+        }
+        if (needFlush) {
+            flushUpTo(last + 1);
+        }
+        for (LongConsumer l : appendListeners) {
+            l.accept(last + 1);
+        }
+        return new AppendResult(base, last, v.records, cfg.logAppendTime ? now : -1, flushedOffset > last);
+    }
+
+    private record Validated(int bytes, int records) {
+    }
+
+    private Validated validate(MemoryRecords records, TopicConfig cfg) {
+        ByteBuffer buf = records.buffer();
+        int pos = buf.position();
+        int end = buf.limit();
+        int count = 0;
+        int batches = 0;
+        if (end - pos == 0) {
+            throw new LogException.InvalidBatchException("Append of " + topic + "-" + partition + " holds no batch");
+        }
+        while (pos < end) {
+            if (end - pos < BatchScanner.HEADER_SIZE) {
+                throw invalid(batches, "only " + (end - pos) + " bytes left, less than a batch header (61)");
+            }
+            int size = BatchScanner.LOG_OVERHEAD + buf.getInt(pos + 8);
+            if (size < BatchScanner.HEADER_SIZE || size > end - pos) {
+                throw invalid(batches, "size prefix says " + size + " bytes but " + (end - pos) + " remain");
+            }
+            if (size > cfg.maxMessageBytes) {
+                throw new LogException.RecordTooLargeException("Batch of " + size + " bytes exceeds max.message.bytes="
+                        + cfg.maxMessageBytes + " of topic " + topic);
+            }
+            byte magic = buf.get(pos + 16);
+            if (magic != RecordBatch.MAGIC_VALUE_V2) {
+                throw invalid(batches, "magic " + magic + " (only v2 record batches are accepted)");
+            }
+            CRC32C crc = new CRC32C();
+            ByteBuffer dup = buf.duplicate();
+            dup.limit(pos + size).position(pos + BatchScanner.ATTRIBUTES_OFFSET);
+            crc.update(dup);
+            long stored = Integer.toUnsignedLong(buf.getInt(pos + BatchScanner.CRC_OFFSET));
+            if (crc.getValue() != stored) {
+                throw invalid(batches, "CRC mismatch: stored " + stored + ", computed " + crc.getValue());
+            }
+            int n = buf.getInt(pos + BatchScanner.RECORDS_COUNT_OFFSET);
+            int lastDelta = buf.getInt(pos + BatchScanner.LAST_OFFSET_DELTA_OFFSET);
+            if (n <= 0 || lastDelta != n - 1) {
+                throw invalid(batches, "record count " + n + " does not match last offset delta " + lastDelta);
+            }
+            short attributes = buf.getShort(pos + BatchScanner.ATTRIBUTES_OFFSET);
+            if ((attributes & 0x20) != 0) {
+                throw invalid(batches, "control batches cannot be appended by clients");
+            }
+            count += n;
+            batches++;
+            pos += size;
+        }
+        int bytes = end - buf.position();
+        if (bytes > cfg.segmentBytes) {
+            throw new LogException.RecordTooLargeException("Append of " + bytes + " bytes exceeds segment.bytes="
+                    + cfg.segmentBytes + " of topic " + topic);
+        }
+        if (cfg.compact) {
+            for (MutableRecordBatch b : records.batches()) {
+                for (Record r : b) {
+                    if (!r.hasKey()) {
+                        throw new LogException.InvalidBatchException("Topic " + topic
+                                + " is compacted (cleanup.policy=compact): every record needs a key; offset delta "
+                                + (r.offset() - b.baseOffset()) + " has none");
+                    }
+                }
+            }
+        }
+        return new Validated(bytes, count);
+    }
+
+    private LogException invalid(int batchIndex, String why) {
+        return new LogException.InvalidBatchException("Rejected append to " + topic + "-" + partition + ", batch "
+                + batchIndex + ": " + why + "; nothing was written");
+    }
+
+    /** Caller holds the lock. */
+    private LogSegment roll(long now) throws IOException {
+        LogEnd e = end;
+        e.segment().onRoll();
+        LogSegment next = LogSegment.create(dir, e.offset(), config, now);
+        FileUtil.fsyncDirectory(dir.toPath());
+        segments.put(next.baseOffset, next);
+        end = new LogEnd(e.offset(), next, 0);
+        if (highWatermark.offset() == e.offset()) {
+            highWatermark = end;
+        }
+        // The old segment's data is flushed off the append path; the recovery point then moves past it.
+        long rolledAt = e.offset();
+        background.execute(() -> {
+            try {
+                flushUpTo(rolledAt);
+                checkpoint();
+            } catch (LogException ex) {
+                log.warn("Flush after roll of {}-{} failed: {}", topic, partition, ex.getMessage());
+            }
+        });
+        return next;
+    }
+
+    /** Rolls the active segment now if it holds data (used by tools, tests and retention). */
+    public void roll() {
+        lock.lock();
+        try {
+            ensureOpen();
+            if (!end.segment().isEmpty()) {
+                roll(clock.millis());
+            }
+        } catch (IOException e) {
+            throw ioFailure("roll", e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------------- flush
+
+    /** Makes everything below {@code offset} durable, sharing the fsync with concurrent callers. */
+    void flushUpTo(long offset) {
+        if (flushedOffset >= offset) {
+            return;
+        }
+        synchronized (flushLock) {
+            if (flushedOffset >= offset) {
+                return;
+            }
+            LogEnd e = end;
+            Long from = segments.floorKey(flushedOffset);
+            NavigableMap<Long, LogSegment> dirty = from == null ? segments : segments.tailMap(from, true);
+            try {
+                for (LogSegment s : dirty.values()) {
+                    if (s.baseOffset > e.offset()) {
+                        break;
+                    }
+                    try {
+                        s.flush();
+                    } catch (ClosedChannelException gone) {
+                        if (segments.get(s.baseOffset) == s) {
+                            throw gone;
+                        } // else removed by retention or compaction meanwhile: nothing to make durable
+                    }
+                }
+            } catch (IOException ex) {
+                throw ioFailure("flush", ex);
+            }
+            flushedOffset = Math.max(flushedOffset, e.offset());
+            lastFlushMs = clock.millis();
+        }
+    }
+
+    /** Flushes everything appended so far. */
+    public void flush() {
+        flushUpTo(end.offset());
+    }
+
+    /** Called periodically: flushes if {@code flush.ms} has passed since the last flush and data is waiting. */
+    void maybeFlush(long nowMs) {
+        long target = end.offset();
+        if (flushedOffset < target && nowMs - lastFlushMs >= config.config().flushMs) {
+            flushUpTo(target);
+        }
+    }
+
+    /** Persists the recovery point and log start offset. */
+    void checkpoint() {
+        lock.lock();
+        try {
+            if (!closed) {
+                writeCheckpoint(false);
+            }
+        } catch (IOException e) {
+            throw ioFailure("checkpoint", e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void writeCheckpoint(boolean clean) throws IOException {
+        new PartitionCheckpoint(logStartOffset, flushedOffset, clean, cleanerOffset).write(dir);
+    }
+
+    // ------------------------------------------------------------------------------------------------------ read
+
+    /** Reads committed batches from {@code offset}: at most {@code maxBytes}, but always the first batch. */
+    public ReadResult read(long offset, int maxBytes) {
+        return read(offset, maxBytes, true, ReadLimit.HIGH_WATERMARK);
+    }
+
+    /**
+     * Whole batches starting with the one that holds {@code offset}, up to {@code maxBytes} (or one batch, however
+     * large, with {@code minOneBatch}). The records are a slice of the segment file, ready to be sent without copying.
+     * Each batch's CRC is checked on the way out (unless the engine was configured not to): a corrupt batch fails the
+     * read with an error naming the file and position; batches before it are still returned.
+     *
+     * @throws LogException.OffsetOutOfRangeException if {@code offset} is below the log start or above the log end
+     */
+    public ReadResult read(long offset, int maxBytes, boolean minOneBatch, ReadLimit limit) {
+        LogEnd e = end;
+        LogEnd bound = limit == ReadLimit.HIGH_WATERMARK ? highWatermark : e;
+        long start = logStartOffset;
+        if (offset < start || offset > e.offset()) {
+            throw new LogException.OffsetOutOfRangeException("Offset " + offset + " is out of range for " + topic + "-"
+                    + partition + ": log start " + start + ", log end " + e.offset());
+        }
+        if (offset >= bound.offset() || maxBytes <= 0 && !minOneBatch) {
+            return new ReadResult(MemoryRecords.EMPTY, highWatermark.offset(), start, e.offset());
+        }
+        Long from = segments.floorKey(offset);
+        if (from == null) {
+            from = segments.firstKey();
+        }
+        try {
+            for (LogSegment s : segments.tailMap(from, true).values()) {
+                boolean last = s == bound.segment() || s.baseOffset >= bound.segment().baseOffset;
+                int maxPosition = last ? bound.position() : s.sizeInBytes();
+                LogSegment.Slice slice = s.read(offset, maxBytes, maxPosition, minOneBatch, verifyReads);
+                if (slice != null) {
+                    return new ReadResult(slice.records(), highWatermark.offset(), start, e.offset());
+                }
+                if (last) {
+                    break;
+                }
+            }
+        } catch (ClosedChannelException gone) {
+            // The segment was deleted by retention while we read it: the offset is no longer in the log.
+            return read(Math.max(offset, logStartOffset), maxBytes, minOneBatch, limit);
+        } catch (IOException ex) {
+            throw ioFailure("read from", ex);
+        }
+        return new ReadResult(MemoryRecords.EMPTY, highWatermark.offset(), start, e.offset());
+    }
+
+    /**
+     * The first offset whose record timestamp is at or after {@code timestamp}, with that timestamp; empty when every
+     * committed record is older.
+     */
+    public Optional<FileRecords.TimestampAndOffset> offsetForTimestamp(long timestamp) {
+        long hw = highWatermark.offset();
+        long start = logStartOffset;
+        try {
+            for (LogSegment s : segments.values()) {
+                if (s.nextOffset() <= start || s.largestTimestamp() < timestamp) {
+                    continue;
+                }
+                Optional<FileRecords.TimestampAndOffset> found = s.findOffsetByTimestamp(timestamp, start);
+                if (found.isPresent()) {
+                    return found.get().offset < hw ? found : Optional.empty();
+                }
+            }
+        } catch (IOException ex) {
+            throw ioFailure("search", ex);
+        }
+        return Optional.empty();
+    }
+
+    /** Calls {@code listener} with the new log end offset after every append (used to complete waiting fetches). */
+    public void addAppendListener(LongConsumer listener) {
+        appendListeners.add(listener);
+    }
+
+    public void removeAppendListener(LongConsumer listener) {
+        appendListeners.remove(listener);
+    }
+
+    // ------------------------------------------------------------------------------------------------- retention
+
+    /**
+     * Deletes whole segments that are older than {@code retention.ms}, beyond {@code retention.bytes}, or entirely
+     * below the log start offset, oldest first, and advances the log start offset. The active segment is rolled first
+     * when it alone has expired. Returns the number of segments deleted.
+     */
+    public int applyRetention(long nowMs) {
+        TopicConfig cfg = config.config();
+        lock.lock();
+        try {
+            ensureOpen();
+            LogSegment active = end.segment();
+            if (cfg.delete && cfg.retentionMs >= 0 && !active.isEmpty()
+                    && active.largestTimestamp() >= 0 && active.largestTimestamp() < nowMs - cfg.retentionMs) {
+                roll(nowMs);
+            }
+            long total = sizeInBytes();
+            List<LogSegment> doomed = new ArrayList<>();
+            for (LogSegment s : segments.values()) {
+                if (s == end.segment()) {
+                    break;
+                }
+                boolean belowStart = s.nextOffset() <= logStartOffset;
+                boolean expired = cfg.delete && cfg.retentionMs >= 0 && s.largestTimestamp() < nowMs - cfg.retentionMs;
+                boolean oversize = cfg.delete && cfg.retentionBytes >= 0 && total - s.sizeInBytes() >= cfg.retentionBytes;
+                if (!(belowStart || expired || oversize)) {
+                    break;
+                }
+                doomed.add(s);
+                total -= s.sizeInBytes();
+            }
+            if (doomed.isEmpty()) {
+                return 0;
+            }
+            for (LogSegment s : doomed) {
+                segments.remove(s.baseOffset);
+                s.markDeleted();
+                background.schedule(() -> deleteQuietly(s), cfg.fileDeleteDelayMs);
+            }
+            logStartOffset = Math.max(logStartOffset, segments.firstKey());
+            FileUtil.fsyncDirectory(dir.toPath());
+            writeCheckpoint(false);
+            log.info("Retention deleted {} segment(s) of {}-{}; log start offset now {}", doomed.size(), topic, partition, logStartOffset);
+            return doomed.size();
+        } catch (IOException e) {
+            throw ioFailure("apply retention to", e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Makes offsets below {@code offset} invisible (Kafka's DeleteRecords) and deletes the segments entirely below it.
+     * Returns the new log start offset.
+     */
+    public long deleteRecordsBefore(long offset) {
+        lock.lock();
+        try {
+            ensureOpen();
+            long hw = highWatermark.offset();
+            if (offset < 0 || offset > hw) {
+                throw new LogException.OffsetOutOfRangeException("Cannot delete records before " + offset + " of "
+                        + topic + "-" + partition + ": it must be between 0 and the high watermark " + hw);
+            }
+            if (offset > logStartOffset) {
+                logStartOffset = offset;
+                writeCheckpoint(false);
+            }
+        } catch (IOException e) {
+            throw ioFailure("delete records of", e);
+        } finally {
+            lock.unlock();
+        }
+        applyRetention(clock.millis());
+        return logStartOffset;
+    }
+
+    private void deleteQuietly(LogSegment s) {
+        try {
+            s.deleteFiles();
+        } catch (IOException e) {
+            log.warn("Could not delete {}: {}", s.file(), e.toString());
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ compaction
+
+    /** Closed segments (all but the active one), oldest first. */
+    List<LogSegment> closedSegments() {
+        LogSegment active = end.segment();
+        List<LogSegment> out = new ArrayList<>();
+        for (LogSegment s : segments.values()) {
+            if (s == active) {
+                break;
+            }
+            out.add(s);
+        }
+        return out;
+    }
+
+    /**
+     * Replaces {@code old} by {@code cleaned}, a compacted copy with the same base offset whose files carry the
+     * {@code .swap} suffix, complete and fsynced. The crash-safe order: old files are renamed {@code *.deleted}; the
+     * swap files are renamed to the segment's names, indexes first and the log file last. A crash at any point is
+     * completed or undone at the next open by {@link #completeInterruptedSwaps()}. Returns false (and deletes the
+     * cleaned files) if {@code old} is no longer a closed segment of this partition.
+     */
+    boolean replaceSegment(LogSegment old, LogSegment cleaned) throws IOException {
+        lock.lock();
+        try {
+            if (closed || segments.get(old.baseOffset) != old || old == end.segment()) {
+                cleaned.close();
+                cleaned.markDeletedAndDelete();
+                return false;
+            }
+            old.markDeleted();
+            cleaned.changeSuffix("");
+            FileUtil.fsyncDirectory(dir.toPath());
+            segments.put(old.baseOffset, cleaned);
+            background.schedule(() -> deleteQuietly(old), config.config().fileDeleteDelayMs);
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    long cleanerOffset() {
+        return cleanerOffset;
+    }
+
+    /** Records a finished compaction pass: its end, and when retained tombstones next need a look. */
+    void cleanerDone(long offset, long nextTombstoneCheckMs) {
+        cleanerOffset = Math.max(cleanerOffset, offset);
+        this.nextTombstoneCheckMs = nextTombstoneCheckMs;
+        checkpoint();
+    }
+
+    long nextTombstoneCheckMs() {
+        return nextTombstoneCheckMs;
+    }
+
+    File dir() {
+        return dir;
+    }
+
+    TopicConfig config() {
+        return config.config();
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    // -------------------------------------------------------------------------------------------------- accessors
+
+    public String topic() {
+        return topic;
+    }
+
+    public int partition() {
+        return partition;
+    }
+
+    public long logStartOffset() {
+        return logStartOffset;
+    }
+
+    public long logEndOffset() {
+        return end.offset();
+    }
+
+    public long highWatermark() {
+        return highWatermark.offset();
+    }
+
+    /** Offset below which every record is known to be fsynced. */
+    public long durableOffset() {
+        return flushedOffset;
+    }
+
+    public long sizeInBytes() {
+        long total = 0;
+        for (LogSegment s : segments.values()) {
+            total += s.sizeInBytes();
+        }
+        return total;
+    }
+
+    /** A description of each segment, oldest first, for consoles and tools. */
+    public List<SegmentInfo> segments() {
+        List<SegmentInfo> out = new ArrayList<>();
+        for (Map.Entry<Long, LogSegment> en : segments.entrySet()) {
+            LogSegment s = en.getValue();
+            out.add(new SegmentInfo(s.baseOffset, s.nextOffset(), s.sizeInBytes(), s.largestTimestamp(), s == end.segment()));
+        }
+        return out;
+    }
+
+    public record SegmentInfo(long baseOffset, long nextOffset, long sizeInBytes, long largestTimestamp, boolean active) {
+    }
+
+    private long floorBase(long offset) {
+        Long k = segments.floorKey(offset);
+        return k == null ? segments.firstKey() : k;
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new LogException.LogClosedException(topic + "-" + partition + " is closed");
+        }
+    }
+
+    private LogException ioFailure(String what, IOException e) {
+        return new LogException.LogIoException("Failed to " + what + " " + topic + "-" + partition + " in " + dir + ": " + e, e);
+    }
+
+    /** Flushes and closes every segment and records a clean shutdown, so the next open skips recovery. */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            flush();
+            for (LogSegment s : segments.values()) {
+                s.close();
+            }
+            closed = true;
+            writeCheckpoint(true);
+        } catch (IOException e) {
+            throw ioFailure("close", e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Closes without a clean-shutdown mark: for deletion of the partition. */
+    void closeForDelete() {
+        lock.lock();
+        try {
+            if (!closed) {
+                closed = true;
+                for (LogSegment s : segments.values()) {
+                    try {
+                        s.close();
+                    } catch (IOException e) {
+                        log.debug("close before delete: {}", e.toString());
+                    }
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "PartitionLog(" + topic + "-" + partition + ", start=" + logStartOffset + ", end=" + end.offset() + ")";
+    }
+}
