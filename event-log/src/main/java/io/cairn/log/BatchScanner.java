@@ -50,6 +50,7 @@ final class BatchScanner implements AutoCloseable {
     private final int end;
     private final boolean checkCrc;
     private final int maxBatchSize;
+    private final int readAhead;
     private ByteBuffer buffer;
     private int bufferFilePosition; // file position of buffer index 0
     private int next;
@@ -63,8 +64,13 @@ final class BatchScanner implements AutoCloseable {
     private long maxTimestamp;
     private String invalidReason;
 
-    BatchScanner(FileChannel channel, File file, int start, int end, boolean checkCrc, int maxBatchSize) {
+    /**
+     * @param readAhead bytes to read at once (at least a whole batch when checking CRCs, else at least a header):
+     *                  large for full scans, small for lookups that stop after a few batch headers
+     */
+    BatchScanner(FileChannel channel, File file, int start, int end, boolean checkCrc, int maxBatchSize, int readAhead) {
         this.channel = channel;
+        this.readAhead = Math.max(HEADER_SIZE, Math.min(CHUNK, readAhead));
         this.file = file;
         this.next = start;
         this.end = end;
@@ -99,7 +105,7 @@ final class BatchScanner implements AutoCloseable {
         if (next + batchSize > end) {
             return invalid("batch of " + batchSize + " bytes runs past the end of the data at " + end);
         }
-        ensure(next, (int) batchSize);
+        ensure(next, checkCrc ? (int) batchSize : HEADER_SIZE);
         at = next - bufferFilePosition;
         byte magic = buffer.get(at + 16);
         if (magic != 2) {
@@ -140,7 +146,7 @@ final class BatchScanner implements AutoCloseable {
         if (filePos >= bufferFilePosition && filePos + len <= have) {
             return;
         }
-        int want = Math.max(len, Math.min(CHUNK, end - filePos));
+        int want = Math.max(len, Math.min(readAhead, end - filePos));
         if (buffer.capacity() < want) {
             release();
             ByteBuffer spare = SPARE.get();
@@ -179,8 +185,14 @@ final class BatchScanner implements AutoCloseable {
         release();
     }
 
-    /** The region's bytes of the current batch, valid until the next call to {@link #next()}. */
+    /**
+     * The region's bytes of the current batch, valid until the next call to {@link #next()}. Only for scanners that
+     * check CRCs (others read just the headers).
+     */
     ByteBuffer currentBatch() {
+        if (!checkCrc) {
+            throw new IllegalStateException("a header-only scanner has not read the batch");
+        }
         ByteBuffer dup = buffer.duplicate();
         int at = position - bufferFilePosition;
         dup.limit(at + size).position(at);

@@ -153,7 +153,7 @@ final class LogSegment {
         long next = baseOffset;
         int lastPosition = from;
         int lastBatchStart = from;
-        try (BatchScanner scan = scanner(from, records.sizeInBytes(), false)) {
+        try (BatchScanner scan = headerScanner(from, records.sizeInBytes())) {
             boolean first = true;
             while (scan.next()) {
                 if (first && expectedBase >= 0 && scan.baseOffset() != expectedBase) {
@@ -189,7 +189,7 @@ final class LogSegment {
         if (records.sizeInBytes() == 0) {
             return Optional.empty();
         }
-        try (BatchScanner scan = scanner(0, records.sizeInBytes(), false)) {
+        try (BatchScanner scan = headerScanner(0, records.sizeInBytes())) {
             if (scan.next() && scan.maxTimestamp() >= 0) {
                 return Optional.of(scan.maxTimestamp());
             }
@@ -241,8 +241,14 @@ final class LogSegment {
         return truncated;
     }
 
+    /** A full scan: large reads; with {@code checkCrc} every batch is read whole and checked. */
     BatchScanner scanner(int from, int to, boolean checkCrc) {
-        return new BatchScanner(records.channel(), records.file(), from, to, checkCrc, Integer.MAX_VALUE);
+        return new BatchScanner(records.channel(), records.file(), from, to, checkCrc, Integer.MAX_VALUE, 1 << 20);
+    }
+
+    /** A lookup that reads only batch headers, a few KB at a time. */
+    private BatchScanner headerScanner(int from, int to) {
+        return new BatchScanner(records.channel(), records.file(), from, to, false, Integer.MAX_VALUE, 8192);
     }
 
     private void indexBatch(long batchBaseOffset, int position, int size, long batchMaxTimestamp) {
@@ -294,7 +300,8 @@ final class LogSegment {
             return null;
         }
         int taken = 0;
-        try (BatchScanner scan = scanner(start, maxPosition, verify)) {
+        int readAhead = Math.max(maxBytes, 4096);
+        try (BatchScanner scan = new BatchScanner(records.channel(), records.file(), start, maxPosition, verify, Integer.MAX_VALUE, readAhead)) {
             while (scan.next()) {
                 if (taken + scan.size() > maxBytes && !(taken == 0 && minOneBatch)) {
                     break;
@@ -333,7 +340,7 @@ final class LogSegment {
             from = 0;
             expected = -1;
         }
-        try (BatchScanner scan = scanner(from, maxPosition, false)) {
+        try (BatchScanner scan = headerScanner(from, maxPosition)) {
             boolean first = true;
             while (scan.next()) {
                 if (first && expected >= 0 && scan.baseOffset() != expected) {
@@ -378,9 +385,11 @@ final class LogSegment {
                 || nextOffset - baseOffset > Integer.MAX_VALUE - 1_000_000L;
     }
 
-    /** Called when this segment stops being the active one. */
+    /**
+     * Called when this segment stops being the active one: shrinks the index files to their entries. The data is
+     * flushed separately (off the append path) by the partition.
+     */
     void onRoll() throws IOException {
-        records.flush();
         offsetIndex.trimToSize();
         timeIndex.trimToSize();
     }

@@ -575,7 +575,9 @@ public final class PartitionLog implements AutoCloseable {
                     break;
                 }
                 boolean belowStart = s.nextOffset() <= logStartOffset;
-                boolean expired = cfg.delete && cfg.retentionMs >= 0 && s.largestTimestamp() < nowMs - cfg.retentionMs;
+                // Segments whose records carry no timestamp (-1) age by their file's modification time, as in Kafka.
+                long age = s.largestTimestamp() >= 0 ? s.largestTimestamp() : s.file().lastModified();
+                boolean expired = cfg.delete && cfg.retentionMs >= 0 && age < nowMs - cfg.retentionMs;
                 boolean oversize = cfg.delete && cfg.retentionBytes >= 0 && total - s.sizeInBytes() >= cfg.retentionBytes;
                 if (!(belowStart || expired || oversize)) {
                     break;
