@@ -73,7 +73,7 @@ public record KafkaBrokerConfig(String host, int port, String advertisedHost, in
         private String clusterId = "cairn-cluster";
         private int maxFrameBytes = 100 * 1024 * 1024;
         private int maxConnections = 1_000;
-        private int maxInFlightRequests = 16;
+        private int maxInFlightRequests = 5;
         private int ioThreads = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
         private int workerThreads = Math.max(4, Runtime.getRuntime().availableProcessors() * 2);
         private boolean autoCreateTopics;

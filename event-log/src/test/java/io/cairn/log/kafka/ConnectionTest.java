@@ -85,4 +85,26 @@ class ConnectionTest {
             assertThat(va.data().apiKeys().find(ApiKeys.CONSUMER_GROUP_HEARTBEAT.id)).isNull();
         }
     }
+
+    @Test
+    void anApiVersionsRequestNewerThanKnownGetsUnsupportedVersionAndTheRangesInV0() throws Exception {
+        try (BrokerFixture fx = new BrokerFixture(dir); Socket s = new Socket("127.0.0.1", fx.broker.port())) {
+            s.setSoTimeout(10_000);
+            DataOutputStream out = new DataOutputStream(s.getOutputStream());
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            ByteBuffer req = ByteBuffer.allocate(2 + 2 + 4 + 2 + 1 + 16);
+            req.putShort(ApiKeys.API_VERSIONS.id).putShort((short) 99).putInt(7).putShort((short) 1).put((byte) 'x');
+            req.put(new byte[16]); // a body the broker cannot know
+            out.writeInt(req.capacity());
+            out.write(req.array());
+            out.flush();
+            byte[] resp = new byte[in.readInt()];
+            in.readFully(resp);
+            ByteBuffer b = ByteBuffer.wrap(resp);
+            assertThat(ResponseHeader.parse(b, (short) 0).correlationId()).isEqualTo(7);
+            ApiVersionsResponse r = ApiVersionsResponse.parse(new org.apache.kafka.common.protocol.ByteBufferAccessor(b), (short) 0);
+            assertThat(r.data().errorCode()).isEqualTo(org.apache.kafka.common.protocol.Errors.UNSUPPORTED_VERSION.code());
+            assertThat(r.data().apiKeys().find(ApiKeys.FETCH.id).maxVersion()).isEqualTo((short) 18);
+        }
+    }
 }
