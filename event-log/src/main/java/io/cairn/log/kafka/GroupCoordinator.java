@@ -257,13 +257,14 @@ final class GroupCoordinator {
             if (m.join != null && !m.join.isDone()) {
                 m.join.complete(joinError(Errors.UNKNOWN_MEMBER_ID, memberId));
             }
-            m.join = new CompletableFuture<>();
+            CompletableFuture<JoinGroupResponseData> joined = new CompletableFuture<>();
+            m.join = joined;
             g.protocolType = d.protocolType();
             if (g.state != State.PREPARING_REBALANCE) {
                 prepareRebalance(g, now, "member " + memberId + " joined");
             }
-            maybeCompleteJoin(g, now);
-            return m.join;
+            maybeCompleteJoin(g, now); // may complete (and clear m.join) right away when this was the last member
+            return joined;
         }
     }
 
@@ -606,7 +607,9 @@ final class GroupCoordinator {
                     groupError = Errors.UNKNOWN_MEMBER_ID;
                 } else if (d.generationIdOrMemberEpoch() != g.generation) {
                     groupError = Errors.ILLEGAL_GENERATION;
-                } else if (g.state != State.STABLE) {
+                } else if (g.state == State.COMPLETING_REBALANCE) {
+                    // While preparing a rebalance, members of the current generation may still commit (as Kafka
+                    // allows: eager consumers commit in onPartitionsRevoked before rejoining); not after it.
                     groupError = Errors.REBALANCE_IN_PROGRESS;
                 } else {
                     m.lastSeenMs = System.currentTimeMillis();

@@ -367,7 +367,7 @@ final class KafkaApis {
                     PartitionLog log = topic.partition(pd.index());
                     ProducerStates.Appended a = append(log, pd.records(), v);
                     pr.setBaseOffset(a.baseOffset()).setLogAppendTimeMs(a.logAppendTime()).setLogStartOffset(log.logStartOffset());
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | LinkageError e) {
                     Errors err = error(e);
                     if (err == Errors.UNKNOWN_SERVER_ERROR) {
                         log.warn("Produce to {}-{} failed", td.name(), pd.index(), e);

@@ -167,7 +167,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         CompletableFuture<Void> done;
         try {
             done = handle(frame);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) {
             log.warn("Closing {}: request handling failed: {}", connectionId, e.toString(), e);
             close(null);
             return;
@@ -202,7 +202,8 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         CompletableFuture<AbstractResponse> response;
         try {
             response = apis.handle(context, request);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) {
+            // LinkageError: e.g. a compression codec missing from the classpath; answer with an error, keep serving.
             response = CompletableFuture.failedFuture(e);
         }
         return response.handle((r, e) -> {

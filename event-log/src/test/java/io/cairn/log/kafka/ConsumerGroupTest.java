@@ -114,6 +114,63 @@ class ConsumerGroupTest {
     }
 
     @Test
+    void membersLeavingAndJoiningMidStreamRebalanceWithoutLossOrDuplicates() throws Exception {
+        int n = 12_000;
+        try (BrokerFixture fx = new BrokerFixture(dir)) {
+            try (Admin admin = fx.admin()) {
+                admin.createTopics(List.of(new NewTopic("churn", 6, (short) 1))).all().get();
+            }
+            produce(fx, "churn", n);
+            Map<String, Integer> seen = new ConcurrentHashMap<>();
+            AtomicInteger duplicates = new AtomicInteger();
+            AtomicInteger total = new AtomicInteger();
+            Map<String, Object> cfg = Map.of(ConsumerConfig.GROUP_ID_CONFIG, "g3", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                    ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 50, ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 200);
+            ExecutorService pool = Executors.newFixedThreadPool(3);
+            // a: leaves after 2,000 records; b: stays to the end; c: joins once a has left.
+            java.util.concurrent.CountDownLatch aLeft = new java.util.concurrent.CountDownLatch(1);
+            java.util.function.BiFunction<Integer, Runnable, java.util.concurrent.Callable<Integer>> member = (limit, onExit) -> () -> {
+                int mine = 0;
+                try (KafkaConsumer<String, String> c = fx.consumer(cfg)) {
+                    c.subscribe(List.of("churn"));
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                    while (total.get() < n && mine < limit && System.nanoTime() < deadline) {
+                        ConsumerRecords<String, String> records = c.poll(Duration.ofMillis(100));
+                        for (ConsumerRecord<String, String> r : records) {
+                            if (seen.put(r.value(), 1) != null) {
+                                duplicates.incrementAndGet();
+                            }
+                            mine++;
+                            total.incrementAndGet();
+                        }
+                        if (!records.isEmpty()) {
+                            c.commitSync();
+                        }
+                        Thread.sleep(10); // slow enough that the membership changes happen mid-stream
+                    }
+                } finally {
+                    onExit.run();
+                }
+                return mine;
+            };
+            Future<Integer> a = pool.submit(member.apply(2_000, aLeft::countDown));
+            Future<Integer> b = pool.submit(member.apply(Integer.MAX_VALUE, () -> { }));
+            aLeft.await(60, TimeUnit.SECONDS);
+            Future<Integer> c = pool.submit(member.apply(Integer.MAX_VALUE, () -> { }));
+            int ra = a.get(90, TimeUnit.SECONDS);
+            int rb = b.get(90, TimeUnit.SECONDS);
+            int rc = c.get(90, TimeUnit.SECONDS);
+            pool.shutdown();
+            System.out.printf("churn test: a=%d b=%d c=%d%n", ra, rb, rc);
+            assertThat(duplicates.get()).isZero();
+            assertThat(seen).hasSize(n);
+            assertThat(ra).isGreaterThanOrEqualTo(2_000);
+            assertThat(rb).isPositive();
+            assertThat(rc).isPositive();
+        }
+    }
+
+    @Test
     void aConsumerResumesFromItsCommittedOffsetsAfterABrokerRestart() throws Exception {
         try (BrokerFixture fx = new BrokerFixture(dir)) {
             try (Admin admin = fx.admin()) {
