@@ -31,12 +31,15 @@ import org.slf4j.LoggerFactory;
  * <p>Durability: the state of a partition is rebuilt, on first use after a start, by scanning the batch headers at
  * the tail of the log (the last {@code producerStateScanBytes}, whole segments), which the log keeps anyway. Producer
  * ids come from blocks reserved in {@code <data dir>/.kafka/producer-ids} (fsynced before any id of a block is
- * handed out), so an id is never given twice, even across crashes.
+ * handed out), so an id is never given twice, even across crashes. A producer idle on a partition for
+ * {@link #EXPIRATION_MS} is forgotten there (its next batch is then accepted whatever its sequence, as Kafka does).
  */
 final class ProducerStates {
     private static final Logger LOG = LoggerFactory.getLogger(ProducerStates.class);
     static final int KEEP = 5;
     private static final long BLOCK = 1_000;
+    /** A producer that has not written to a partition for this long is forgotten there (Kafka's default). */
+    static final long EXPIRATION_MS = 24L * 3600 * 1000;
 
     /** Outcome of an append: its offsets, and whether it was a retried duplicate that was not written again. */
     record Appended(long baseOffset, long lastOffset, long logAppendTime, boolean duplicate) {
@@ -47,6 +50,7 @@ final class ProducerStates {
 
     private static final class Producer {
         short epoch;
+        long lastAppendMs = System.currentTimeMillis();
         final ArrayDeque<BatchMeta> batches = new ArrayDeque<>(KEEP);
 
         Producer(short epoch) {
@@ -77,6 +81,14 @@ final class ProducerStates {
     private static final class PartitionProducers {
         final Map<Long, Producer> producers = new HashMap<>();
         boolean loaded;
+        long nextExpiryCheckMs;
+
+        void expire(long now) {
+            if (now >= nextExpiryCheckMs) {
+                producers.values().removeIf(p -> now - p.lastAppendMs > EXPIRATION_MS);
+                nextExpiryCheckMs = now + 60_000;
+            }
+        }
     }
 
     private final Map<PartitionLog, PartitionProducers> partitions = new ConcurrentHashMap<>();
@@ -162,6 +174,8 @@ final class ProducerStates {
             }
             PartitionLog.AppendResult r = log.append(records);
             p.add(epoch, new BatchMeta(first, last, r.baseOffset(), r.lastOffset(), r.logAppendTime()));
+            p.lastAppendMs = System.currentTimeMillis();
+            pp.expire(p.lastAppendMs);
             return new Appended(r.baseOffset(), r.lastOffset(), r.logAppendTime(), false);
         }
     }
