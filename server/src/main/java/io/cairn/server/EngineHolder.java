@@ -13,7 +13,6 @@ import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import jakarta.servlet.ServletContext;
 
 import org.eclipse.microprofile.config.Config;
 import org.slf4j.Logger;
@@ -52,13 +51,9 @@ public class EngineHolder {
     private volatile LogEngine engine;
     private volatile Settings settings;
     private volatile String failure;
-    private volatile String contextPath = "";
     private Future<?> opening;
 
-    void onApplicationStart(@Observes @Initialized(ApplicationScoped.class) Object payload) {
-        if (payload instanceof ServletContext servletContext) {
-            contextPath = servletContext.getContextPath();
-        }
+    void onApplicationStart(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
         try {
             settings = Settings.from(config);
         } catch (RuntimeException e) {
@@ -89,7 +84,7 @@ public class EngineHolder {
             state = EngineState.OPEN;
         }
         startKafkaListener(s.kafka());
-        opened.fire(new EngineOpened(e, s, contextPath));
+        opened.fire(new EngineOpened(e, s));
     }
 
     /**

@@ -35,7 +35,7 @@ class SettingsTest {
 
     @Test
     void theBannerNamesEveryUrl() {
-        String text = StartupBanner.text("http://localhost:9080", "", 2, "/data");
+        String text = StartupBanner.text("http://localhost:9080", 2, "/data");
         assertThat(text).contains("http://localhost:9080/api/topics", "http://localhost:9080/health/ready",
                 "http://localhost:9080/metrics", "http://localhost:9080/openapi", "2 topic(s) in /data");
     }
