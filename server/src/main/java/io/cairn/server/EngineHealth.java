@@ -19,7 +19,8 @@ import io.cairn.log.LogEngine;
  */
 @ApplicationScoped
 public class EngineHealth {
-    static final String NAME = "cairn-log-engine";
+    static final String LIVE = "cairn-log-engine-live";
+    static final String READY = "cairn-log-engine-ready";
 
     @Inject
     EngineHolder holder;
@@ -27,18 +28,18 @@ public class EngineHealth {
     @Produces
     @Liveness
     HealthCheck liveness() {
-        return () -> describe(holder.state().live());
+        return () -> describe(LIVE, holder.state().live());
     }
 
     @Produces
     @Readiness
     HealthCheck readiness() {
-        return () -> describe(holder.state().ready());
+        return () -> describe(READY, holder.state().ready());
     }
 
-    private HealthCheckResponse describe(boolean up) {
+    private HealthCheckResponse describe(String name, boolean up) {
         EngineState state = holder.state();
-        HealthCheckResponseBuilder b = HealthCheckResponse.named(NAME).status(up).withData("state", state.name());
+        HealthCheckResponseBuilder b = HealthCheckResponse.named(name).status(up).withData("state", state.name());
         if (state == EngineState.FAILED && holder.failure() != null) {
             b.withData("failure", holder.failure());
         }

@@ -4,6 +4,7 @@ import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.NotSupportedException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;
@@ -47,6 +48,10 @@ public class ProblemMapper implements ExceptionMapper<Throwable> {
         }
         if (t instanceof EngineUnavailableException e) {
             return Problem.of(ProblemType.ENGINE_UNAVAILABLE, e.getMessage());
+        }
+        if (t instanceof NotSupportedException) {
+            return new Problem("about:blank", "Unsupported Media Type", 415,
+                    "This endpoint takes JSON: send the header Content-Type: application/json", Map.of());
         }
         if (t instanceof WebApplicationException e) {
             // Raised by the REST runtime itself: unknown path (404), wrong method (405), media types (406, 415).

@@ -81,7 +81,9 @@ public record Settings(Path dataDir, int defaultPartitions, Optional<Long> flush
         }
     }
 
+    /** Where a browser on this machine reaches the server ({@code localhost} when listening on every interface). */
     public String baseUrl() {
-        return "http://" + httpHost + ":" + httpPort;
+        String host = httpHost.equals("*") || httpHost.equals("0.0.0.0") || httpHost.equals("::") ? "localhost" : httpHost;
+        return "http://" + host + ":" + httpPort;
     }
 }

@@ -59,8 +59,12 @@ final class Http {
     }
 
     static Reply postJson(String path, String json) {
-        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8)));
+        return post(path, "application/json", json);
+    }
+
+    static Reply post(String path, String contentType, String body) {
+        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)));
     }
 
     /** POST without a Content-Length (chunked), so the server cannot refuse the size up front. */

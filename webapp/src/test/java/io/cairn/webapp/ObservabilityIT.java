@@ -33,13 +33,15 @@ class ObservabilityIT {
 
     @Test
     void readyAndLiveAreUp() {
-        for (String path : new String[] {"/health/ready", "/health/live"}) {
-            Http.Reply r = Http.get(path);
-            assertThat(r.status()).as(path + ": " + r).isEqualTo(200);
+        for (String check : new String[] {"ready", "live"}) {
+            Http.Reply r = Http.get("/health/" + check);
+            assertThat(r.status()).as(check + ": " + r).isEqualTo(200);
             JsonObject health = r.object();
             assertThat(health.getString("status")).isEqualTo("UP");
-            assertThat(health.getJsonArray("checks").stream().map(c -> c.asJsonObject().getString("name")))
-                    .contains("cairn-log-engine");
+            JsonObject engine = health.getJsonArray("checks").stream().map(c -> c.asJsonObject())
+                    .filter(c -> c.getString("name").equals("cairn-log-engine-" + check)).findFirst().orElseThrow();
+            assertThat(engine.getString("status")).isEqualTo("UP");
+            assertThat(engine.getJsonObject("data").getString("state")).isEqualTo("OPEN");
         }
     }
 

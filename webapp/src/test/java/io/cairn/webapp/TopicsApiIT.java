@@ -166,6 +166,16 @@ class TopicsApiIT {
     }
 
     @Test
+    void unknownPathsAndWrongMediaTypesAreProblemsToo() {
+        Http.Reply unknown = Http.get("/api/no-such-resource");
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(unknown.contentType()).startsWith("application/problem+json");
+        Http.Reply notJson = Http.post("/api/topics", "text/plain", "{\"name\":\"t\"}");
+        assertThat(notJson.status()).isEqualTo(415);
+        assertThat(notJson.object().getString("detail")).contains("Content-Type: application/json");
+    }
+
+    @Test
     void duplicateTopicIs409() {
         String topic = uniqueTopic("dup");
         assertThat(Http.postJson("/api/topics", "{\"name\":\"" + topic + "\",\"partitions\":2}").status()).isEqualTo(201);
