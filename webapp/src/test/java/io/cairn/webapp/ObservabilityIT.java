@@ -49,16 +49,20 @@ class ObservabilityIT {
     void metricsCountProducedRecordsAndErrors() {
         String topic = "metrics-" + UUID.randomUUID().toString().substring(0, 8);
         assertThat(Http.postJson("/api/topics", "{\"name\":\"" + topic + "\",\"partitions\":2}").status()).isEqualTo(201);
-        Http.Reply produced = Http.postJson("/api/topics/" + topic + "/records", "[{\"value\":1},{\"value\":2},{\"value\":3}]");
-        assertThat(produced.status()).as(produced.toString()).isEqualTo(200);
+        for (String batch : new String[] {"[{\"value\":1},{\"value\":2},{\"value\":3}]", "[{\"value\":4},{\"value\":5}]"}) {
+            Http.Reply produced = Http.postJson("/api/topics/" + topic + "/records", batch);
+            assertThat(produced.status()).as(produced.toString()).isEqualTo(200);
+        }
         assertThat(Http.get("/api/topics/no-such-topic").status()).isEqualTo(404);
 
         Http.Reply metrics = Http.get("/metrics");
         assertThat(metrics.status()).as(metrics.toString()).isEqualTo(200);
         String text = metrics.body();
-        assertThat(text).containsPattern("cairn_produce_records_total\\{[^}]*topic=\"" + topic + "\"[^}]*\\} 3\\.0");
+        assertThat(text).containsPattern("cairn_produce_records_total\\{[^}]*topic=\"" + topic + "\"[^}]*\\} 5\\.0");
         assertThat(text).contains("cairn_produce_bytes_total{").contains("cairn_produce_latency_seconds_count{");
-        assertThat(text).containsPattern("cairn_partition_log_end_offset\\{[^}]*partition=\"0\"[^}]*topic=\"" + topic + "\"");
+        // keyless records go round robin: partition 0 got records 1, 3, 5
+        assertThat(text).containsPattern("cairn_partition_log_end_offset\\{[^}]*partition=\"0\"[^}]*topic=\"" + topic + "\"[^}]*\\} 3\\.0");
+        assertThat(text).containsPattern("cairn_partition_size_bytes\\{[^}]*partition=\"1\"[^}]*topic=\"" + topic + "\"[^}]*\\} [1-9]");
         assertThat(text).containsPattern("cairn_request_errors_total\\{[^}]*status=\"404\"");
     }
 
