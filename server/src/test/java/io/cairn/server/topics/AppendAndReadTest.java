@@ -8,8 +8,16 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
 
 import jakarta.json.JsonObject;
 
@@ -126,11 +134,45 @@ class AppendAndReadTest {
         assertThat(readAll(t.partition(0), 0).values()).hasSize(50).startsWith("0", "1").endsWith("49");
     }
 
+    @Test
+    void concurrentProducesGetDistinctContiguousOffsets() throws Exception {
+        Topic t = engine.createTopic("t", 2, Map.of(TopicConfig.FLUSH_MESSAGES, "1000000"));
+        int threads = 4;
+        int requests = 50;
+        Set<RecordAppender.Placed> placed = ConcurrentHashMap.newKeySet();
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int w = 0; w < threads; w++) {
+                int writer = w;
+                done.add(pool.submit(() -> {
+                    for (int i = 0; i < requests; i++) {
+                        placed.addAll(appender.append(t, records("[{\"key\":\"w" + writer + "\",\"value\":" + i
+                                + "},{\"value\":" + i + "},{\"key\":\"x" + i + "\",\"value\":" + i + "}]")).placed());
+                    }
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(placed).as("no offset given twice").hasSize(threads * requests * 3);
+        for (int p = 0; p < 2; p++) {
+            int partition = p;
+            long end = t.partition(p).logEndOffset();
+            assertThat(placed.stream().filter(x -> x.partition() == partition).mapToLong(RecordAppender.Placed::offset).sorted())
+                    .as("partition %d: offsets 0..%d, no gap", p, end - 1)
+                    .containsExactlyElementsOf(LongStream.range(0, end).boxed().toList());
+        }
+    }
+
     private record RecordRead(List<JsonObject> records, List<String> values) {
     }
 
     private static RecordRead readAll(PartitionLog p, long from) {
-        List<JsonObject> all = new java.util.ArrayList<>();
+        List<JsonObject> all = new ArrayList<>();
         long next = from;
         while (next < p.highWatermark()) {
             RecordReader.Page page = RecordReader.read(p, next, 7);
