@@ -1,0 +1,151 @@
+package io.cairn.server;
+
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.cairn.log.LogEngine;
+
+/**
+ * The engine's life inside the application, without the container: {@link #start} opens the engine on an executor,
+ * {@link #stop} closes it, and {@link EngineState} says where it is. {@link EngineHolder} is its CDI face.
+ *
+ * <p>Opening runs on the executor (Liberty's managed executor in the server) so that a long recovery does not hold up
+ * the application's start. A stop while opening waits for the open to end (at most the given time) and then closes
+ * whatever was opened.
+ *
+ * <p>Thread-safety: safe for concurrent use; state changes are serialized on {@code lock}.
+ */
+final class EngineLifecycle {
+    private static final Logger log = LoggerFactory.getLogger(EngineLifecycle.class);
+
+    private final ExecutorService executor;
+    private final Consumer<EngineOpened> onOpened;
+    private final Object lock = new Object();
+    private volatile EngineState state = EngineState.STARTING;
+    private volatile LogEngine engine;
+    private volatile Settings settings;
+    private volatile String failure;
+    private Future<?> opening;
+
+    EngineLifecycle(ExecutorService executor, Consumer<EngineOpened> onOpened) {
+        this.executor = executor;
+        this.onOpened = onOpened;
+    }
+
+    /** Starts opening the engine with {@code s}; returns at once. */
+    void start(Settings s) {
+        synchronized (lock) {
+            if (state != EngineState.STARTING || opening != null) {
+                throw new IllegalStateException("The engine was already started (state " + state + ")");
+            }
+            settings = s;
+            opening = executor.submit(this::open);
+        }
+    }
+
+    private void open() {
+        Settings s = settings;
+        log.info("Opening the log engine on {}", s.dataDir().toAbsolutePath());
+        LogEngine e;
+        try {
+            e = LogEngine.open(s.engineConfig());
+        } catch (RuntimeException ex) {
+            failed(ex.getMessage(), ex);
+            return;
+        }
+        synchronized (lock) {
+            if (!state.canMoveTo(EngineState.OPEN)) {
+                e.close(); // the application stopped while the engine recovered
+                return;
+            }
+            engine = e;
+            state = EngineState.OPEN;
+        }
+        startKafkaListener(s.kafka());
+        onOpened.accept(new EngineOpened(e, s));
+    }
+
+    /**
+     * The Kafka protocol listener is hosted here once the event-log module provides one; until then the flag only
+     * reports that it is not available, so a deployment that asks for it is not silently left without it.
+     */
+    private static void startKafkaListener(Settings.KafkaListener kafka) {
+        if (kafka.enabled()) {
+            log.warn("cairn.kafka.enabled=true, but this build has no Kafka protocol listener: {}:{} is not served; "
+                    + "clients can use the REST API", kafka.host(), kafka.port());
+        }
+    }
+
+    /** The engine cannot be opened: {@code reason} is reported by health checks and 503 answers. */
+    void failed(String reason, Throwable cause) {
+        synchronized (lock) {
+            if (!state.canMoveTo(EngineState.FAILED)) {
+                return;
+            }
+            failure = reason;
+            state = EngineState.FAILED;
+        }
+        log.error("The log engine could not be opened: {}", reason, cause);
+    }
+
+    /** Closes the engine (waiting at most {@code openWaitSeconds} for an open in progress); idempotent. */
+    void stop(long openWaitSeconds) {
+        Future<?> f;
+        synchronized (lock) {
+            f = opening;
+        }
+        if (f != null) {
+            try {
+                f.get(openWaitSeconds, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                log.warn("Stopping while the log engine is still opening: {}", e.toString());
+            }
+        }
+        LogEngine e;
+        synchronized (lock) {
+            if (!state.canMoveTo(EngineState.CLOSED)) {
+                return;
+            }
+            state = EngineState.CLOSED;
+            e = engine;
+            engine = null;
+        }
+        if (e != null) {
+            e.close();
+        }
+    }
+
+    /** The open engine; fails with {@link EngineUnavailableException} (503) while starting, after a failure, or once closed. */
+    LogEngine engine() {
+        LogEngine e = engine;
+        if (e != null) {
+            return e;
+        }
+        throw switch (state) {
+            case STARTING -> new EngineUnavailableException("The log engine is still opening (recovering partitions)", true);
+            case FAILED -> new EngineUnavailableException("The log engine failed to open: " + failure, false);
+            default -> new EngineUnavailableException("The log engine is shut down", false);
+        };
+    }
+
+    EngineState state() {
+        return state;
+    }
+
+    String failure() {
+        return failure;
+    }
+
+    Settings settings() {
+        return settings;
+    }
+}
