@@ -303,6 +303,11 @@ public final class PartitionLog implements AutoCloseable {
             throw new LogException.InvalidBatchException("Append of " + topic + "-" + partition + " holds no batch");
         }
         while (pos < end) {
+            // The magic byte comes first: an old-format (v0/v1) message set can be shorter than a v2 header, and the
+            // error must then name the format, not the length.
+            if (end - pos > BatchScanner.MAGIC_OFFSET && buf.get(pos + BatchScanner.MAGIC_OFFSET) != RecordBatch.MAGIC_VALUE_V2) {
+                throw invalid(batches, "magic " + buf.get(pos + BatchScanner.MAGIC_OFFSET) + " (only v2 record batches are accepted)");
+            }
             if (end - pos < BatchScanner.HEADER_SIZE) {
                 throw invalid(batches, "only " + (end - pos) + " bytes left, less than a batch header (61)");
             }
@@ -313,10 +318,6 @@ public final class PartitionLog implements AutoCloseable {
             if (size > cfg.maxMessageBytes) {
                 throw new LogException.RecordTooLargeException("Batch of " + size + " bytes exceeds max.message.bytes="
                         + cfg.maxMessageBytes + " of topic " + topic);
-            }
-            byte magic = buf.get(pos + 16);
-            if (magic != RecordBatch.MAGIC_VALUE_V2) {
-                throw invalid(batches, "magic " + magic + " (only v2 record batches are accepted)");
             }
             CRC32C crc = new CRC32C();
             ByteBuffer dup = buf.duplicate();
