@@ -441,7 +441,9 @@ final class LogSegment {
 
     /**
      * Renames the files to {@code *.deleted} so that a restart will not load them, keeping them open for readers that
-     * still hold slices; {@link #deleteFiles()} removes them later.
+     * still hold slices; {@link #deleteFiles()} removes them later. The index mappings stay too: a reader that looked
+     * the segment up just before it was replaced (compaction) or dropped (retention) still uses them; they go when the
+     * segment object is no longer referenced.
      */
     void markDeleted() throws IOException {
         for (String kind : new String[]{LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX}) {
@@ -450,8 +452,6 @@ final class LogSegment {
                 Files.move(f.toPath(), new File(dir, fileName(baseOffset, kind) + DELETED_SUFFIX).toPath(), StandardCopyOption.ATOMIC_MOVE);
             }
         }
-        offsetIndex.abandon();
-        timeIndex.abandon();
     }
 
     /** Deletes the files of a segment that never became part of the log (abandoned compaction output). */

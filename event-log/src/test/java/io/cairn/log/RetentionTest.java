@@ -288,6 +288,21 @@ class RetentionTest {
     }
 
     @Test
+    void readerThatFoundASegmentBeforeItWasDeletedCanStillReadIt() throws Exception {
+        // Reads take no lock: a reader may have looked a segment up just before retention removed it. Until the
+        // files are really deleted (file.delete.delay.ms), that segment must still serve the read.
+        PartitionLog p = create(Map.of(TopicConfig.FILE_DELETE_DELAY_MS, "3600000"));
+        segment(p, T0, 3);
+        segment(p, T0, 3);
+        LogSegment first = p.closedSegments().get(0);
+        p.deleteRecordsBefore(6);
+        assertThat(p.closedSegments()).doesNotContain(first);
+        LogSegment.Slice slice = first.read(2, 1000, first.sizeInBytes(), true, true);
+        assertThat(Batches.records(slice.records())).extracting(Batches.Read::value).startsWith("v2", "v3");
+        assertThat(first.findOffsetByTimestamp(T0, 0)).get().extracting(t -> t.offset).isEqualTo(0L);
+    }
+
+    @Test
     void leftoverDeletedFilesAreRemovedAtOpen() throws Exception {
         PartitionLog p = create(Map.of());
         segment(p, T0, 2);
