@@ -149,19 +149,48 @@ final class LogSegment {
         if (n == 0 && records.sizeInBytes() > 0) {
             throw new AbstractIndex.CorruptIndexException(offsetIndex.file + ": empty, but the log holds data (the first batch is always indexed)");
         }
-        long largest = timeIndex.lastTimestamp();
+        // The time index's last entry holds the largest timestamp up to and including its batch, so the scan starts
+        // there (usually the batch of the last offset index entry too): the batches after it give the segment's largest
+        // timestamp, and show whether the time index lacks entries (a truncated file passes every other check).
+        int tn = timeIndex.entries();
+        int entry = n - 1;
+        if (n > 0) {
+            if (tn == 0) {
+                throw new AbstractIndex.CorruptIndexException(timeIndex.file + ": empty, but the log holds data (the first batch is always indexed)");
+            }
+            long timeIndexed = timeIndex.offset(tn - 1);
+            entry = offsetIndex.lookup(timeIndexed);
+            if (entry < 0 || offsetIndex.offset(entry) != timeIndexed) {
+                throw new AbstractIndex.CorruptIndexException(timeIndex.file + ": last entry names offset " + timeIndexed
+                        + ", which has no offset index entry");
+            }
+        }
+        long lastTimeIndexed = timeIndex.lastTimestamp();
+        boolean timeIndexFull = tn >= config.config().segmentIndexBytes / TimeIndex.ENTRY_SIZE;
+        int scanFrom = n > 0 ? offsetIndex.position(entry) : 0;
+        long largest = lastTimeIndexed;
         long next = baseOffset;
-        int lastPosition = from;
-        int lastBatchStart = from;
-        try (BatchScanner scan = scanner(from, records.sizeInBytes(), false)) {
-            boolean first = true;
+        int lastPosition = scanFrom;
+        int lastBatchStart = scanFrom;
+        try (BatchScanner scan = scanner(scanFrom, records.sizeInBytes(), false)) {
+            int nextEntry = entry; // the offset index entry the scan meets next
             while (scan.next()) {
-                if (first && expectedBase >= 0 && scan.baseOffset() != expectedBase) {
-                    throw new AbstractIndex.CorruptIndexException(offsetIndex.file + ": last entry names offset " + expectedBase
-                            + " but the batch there starts at " + scan.baseOffset());
+                boolean indexed = nextEntry >= 0 && nextEntry < n && scan.position() == offsetIndex.position(nextEntry);
+                if (indexed) {
+                    if (scan.baseOffset() != offsetIndex.offset(nextEntry)) {
+                        throw new AbstractIndex.CorruptIndexException(offsetIndex.file + ": entry " + nextEntry + " names offset "
+                                + offsetIndex.offset(nextEntry) + " but the batch there starts at " + scan.baseOffset());
+                    }
+                    nextEntry++;
+                } else if (nextEntry >= 0 && nextEntry < n && scan.position() > offsetIndex.position(nextEntry)) {
+                    throw new AbstractIndex.CorruptIndexException(offsetIndex.file + ": entry " + nextEntry
+                            + " points inside a batch");
                 }
-                first = false;
                 largest = Math.max(largest, scan.maxTimestamp());
+                if (indexed && largest > lastTimeIndexed && !timeIndexFull) {
+                    throw new AbstractIndex.CorruptIndexException(timeIndex.file + ": no entry for timestamp " + largest
+                            + " at offset " + scan.baseOffset() + "; entries are missing (truncated index)");
+                }
                 next = scan.lastOffset() + 1;
                 lastBatchStart = scan.position();
                 lastPosition = scan.position() + scan.size();
@@ -173,6 +202,10 @@ final class LogSegment {
             if (scan.invalidReason() != null) {
                 // A clean shutdown never leaves a bad tail: the file changed behind our back.
                 throw new LogException.CorruptBatchException(scan.describeFailure());
+            }
+            if (nextEntry >= 0 && nextEntry < n) {
+                throw new AbstractIndex.CorruptIndexException(offsetIndex.file + ": entry " + nextEntry
+                        + " does not point at a batch");
             }
         }
         if (lastPosition != records.sizeInBytes()) {
@@ -202,8 +235,11 @@ final class LogSegment {
      * Returns the number of bytes truncated.
      */
     int rebuild(boolean active, long nowMs) throws IOException {
+        // Either index may be missing: opening the time index can fail after the offset index opened fine.
         if (offsetIndex != null) {
             offsetIndex.abandon();
+        }
+        if (timeIndex != null) {
             timeIndex.abandon();
         }
         Files.deleteIfExists(file(INDEX_SUFFIX).toPath());
