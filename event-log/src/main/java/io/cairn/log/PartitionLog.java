@@ -91,6 +91,8 @@ public final class PartitionLog implements AutoCloseable {
     private volatile long nextTombstoneCheckMs;
     private volatile boolean closed;
     private long unflushedMessages;
+    /** Flush passes done (each fsyncs the dirty segments once): lets tests see group commit at work. */
+    private final java.util.concurrent.atomic.AtomicLong flushes = new java.util.concurrent.atomic.AtomicLong();
 
     /** What a partition needs from its engine: deferred work and deletion. */
     interface Background {
@@ -435,6 +437,7 @@ public final class PartitionLog implements AutoCloseable {
             }
             flushedOffset = Math.max(flushedOffset, e.offset());
             lastFlushMs = clock.millis();
+            flushes.incrementAndGet();
         }
     }
 
@@ -731,6 +734,11 @@ public final class PartitionLog implements AutoCloseable {
     /** Offset below which every record is known to be fsynced. */
     public long durableOffset() {
         return flushedOffset;
+    }
+
+    /** Number of flush passes so far. */
+    long flushCount() {
+        return flushes.get();
     }
 
     public long sizeInBytes() {
