@@ -488,6 +488,7 @@ public final class PartitionLog implements AutoCloseable {
      * @throws LogException.OffsetOutOfRangeException if {@code offset} is below the log start or above the log end
      */
     public ReadResult read(long offset, int maxBytes, boolean minOneBatch, ReadLimit limit) {
+        ensureOpen();
         LogEnd e = end;
         LogEnd bound = limit == ReadLimit.HIGH_WATERMARK ? highWatermark : e;
         long start = logStartOffset;
@@ -515,6 +516,7 @@ public final class PartitionLog implements AutoCloseable {
                 }
             }
         } catch (ClosedChannelException gone) {
+            ensureOpen(); // closed meanwhile: retrying would find the same closed channels
             // The segment was deleted by retention while we read it: the offset is no longer in the log.
             return read(Math.max(offset, logStartOffset), maxBytes, minOneBatch, limit);
         } catch (IOException ex) {
@@ -528,6 +530,7 @@ public final class PartitionLog implements AutoCloseable {
      * committed record is older.
      */
     public Optional<FileRecords.TimestampAndOffset> offsetForTimestamp(long timestamp) {
+        ensureOpen();
         long hw = highWatermark.offset();
         long start = logStartOffset;
         try {
