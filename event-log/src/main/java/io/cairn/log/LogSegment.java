@@ -322,7 +322,8 @@ final class LogSegment {
      * {@code minOneBatch}), ending at or before {@code maxPosition}. Each returned batch passed its CRC check when
      * {@code verify}; a corrupt first batch throws {@link LogException.CorruptBatchException} naming the file and
      * position, a corrupt later one ends the slice before it. Returns null if no batch at or after {@code offset} lies
-     * below {@code maxPosition}.
+     * below {@code maxPosition}, and an empty slice if the first batch is larger than {@code maxBytes} without
+     * {@code minOneBatch}.
      */
     Slice read(long offset, int maxBytes, int maxPosition, boolean minOneBatch, boolean verify) throws IOException {
         int start = positionOf(offset, maxPosition);
@@ -330,9 +331,11 @@ final class LogSegment {
             return null;
         }
         int taken = 0;
+        boolean firstTooLarge = false;
         try (BatchScanner scan = scanner(start, maxPosition, verify)) {
             while (scan.next()) {
                 if (taken + scan.size() > maxBytes && !(taken == 0 && minOneBatch)) {
+                    firstTooLarge = taken == 0;
                     break;
                 }
                 taken += scan.size();
@@ -343,6 +346,11 @@ final class LogSegment {
             if (taken == 0 && scan.invalidReason() != null) {
                 throw new LogException.CorruptBatchException("Cannot read offset " + offset + ": corrupt batch in " + scan.describeFailure());
             }
+        }
+        if (firstTooLarge) {
+            // The batch holding the offset does not fit in maxBytes: the read is empty. Returning null would make the
+            // caller read the next segment instead, and the reader would skip this batch.
+            return new Slice(records.slice(start, 0), start);
         }
         if (taken == 0) {
             return null;

@@ -92,20 +92,21 @@ final class LogFiles {
      * vanish while copying (a checkpoint's temporary file being renamed) are skipped.
      */
     static void copyTree(Path from, Path to) throws IOException {
-        List<Path> all;
-        try (Stream<Path> s = Files.walk(from)) {
-            all = s.toList();
+        Files.createDirectories(to);
+        List<Path> children;
+        try (Stream<Path> s = Files.list(from)) {
+            children = s.toList();
         }
-        for (Path src : all) {
-            Path dst = to.resolve(from.relativize(src).toString());
+        for (Path src : children) {
+            Path dst = to.resolve(src.getFileName().toString());
             try {
                 if (Files.isDirectory(src)) {
-                    Files.createDirectories(dst);
+                    copyTree(src, dst);
                 } else {
                     Files.copy(src, dst, StandardCopyOption.REPLACE_EXISTING);
                 }
             } catch (NoSuchFileException gone) {
-                // renamed or deleted meanwhile
+                // renamed or deleted meanwhile (background deletion, checkpoint replacement)
             }
         }
     }
