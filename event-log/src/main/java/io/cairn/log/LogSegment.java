@@ -138,10 +138,8 @@ final class LogSegment {
     private void loadTail(long nowMs) throws IOException {
         int n = offsetIndex.entries();
         int from = 0;
-        long expectedBase = -1;
         if (n > 0) {
             from = offsetIndex.position(n - 1);
-            expectedBase = offsetIndex.offset(n - 1);
             if (from >= records.sizeInBytes()) {
                 throw new AbstractIndex.CorruptIndexException(offsetIndex.file + ": last entry points past the end of the log");
             }

@@ -15,6 +15,7 @@ import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
 import java.util.stream.Stream;
@@ -92,7 +93,7 @@ public final class PartitionLog implements AutoCloseable {
     private volatile boolean closed;
     private long unflushedMessages;
     /** Flush passes done (each fsyncs the dirty segments once): lets tests see group commit at work. */
-    private final java.util.concurrent.atomic.AtomicLong flushes = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong flushes = new AtomicLong();
 
     /** What a partition needs from its engine: deferred work and deletion. */
     interface Background {

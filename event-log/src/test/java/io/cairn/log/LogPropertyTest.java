@@ -26,7 +26,6 @@ import net.jqwik.api.statistics.Statistics;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.FileRecords;
 import org.apache.kafka.common.record.MemoryRecords;
-import org.apache.kafka.common.record.MutableRecordBatch;
 import org.apache.kafka.common.record.Record;
 import org.apache.kafka.common.record.RecordBatch;
 import org.apache.kafka.common.record.SimpleRecord;
@@ -515,10 +514,4 @@ class LogPropertyTest {
         return new String(bytes, StandardCharsets.UTF_8);
     }
 
-    @SuppressWarnings("unused")
-    private static List<MutableRecordBatch> batchesOf(MemoryRecords r) {
-        List<MutableRecordBatch> out = new ArrayList<>();
-        r.batches().forEach(out::add);
-        return out;
-    }
 }
