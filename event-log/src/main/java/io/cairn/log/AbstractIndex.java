@@ -134,19 +134,14 @@ abstract class AbstractIndex implements AutoCloseable {
     void trimToSize() throws IOException {
         int size = entries * entrySize;
         mmap.force();
-        unmap();
+        // The old mapping stays published until the new one replaces it: readers take no lock and must never see
+        // null. They only touch the first `entries` entries, which lie inside the trimmed file, so the part of the old
+        // mapping past the new end is never read. The old mapping is unmapped when garbage collected.
         try (RandomAccessFile raf = new RandomAccessFile(file, "rw")) {
             raf.setLength(size);
             maxEntries = entries;
             mmap = raf.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, size);
         }
-    }
-
-    private void unmap() {
-        // A MappedByteBuffer is unmapped when garbage collected; dropping the reference is enough on Linux, where a
-        // mapping survives truncation of a file region it no longer covers only if unused. We never touch an old
-        // mapping after replacing it.
-        mmap = null;
     }
 
     @Override

@@ -57,6 +57,12 @@ public final class LogEngine implements AutoCloseable {
     private static final int MAX_NAME_LENGTH = 249;
     private static final String TOPIC_FILE = "topic.properties";
     private static final String TRASH = ".trash";
+    /**
+     * Data directories (real paths) held by engines of this JVM. A second engine must not even open the lock file of
+     * such a directory: OS file locks are per process, and closing any channel on the file would release the first
+     * engine's lock, letting an engine in another process in.
+     */
+    private static final java.util.Set<Path> LOCKED_DIRS = ConcurrentHashMap.newKeySet();
 
     private final LogEngineConfig config;
     private final Path dataDir;
@@ -68,6 +74,7 @@ public final class LogEngine implements AutoCloseable {
     private final PartitionLog.Background background;
     private final FileChannel lockChannel;
     private final FileLock dirLock;
+    private final Path lockKey;
     private final java.util.Set<Runnable> deferred = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
@@ -75,17 +82,31 @@ public final class LogEngine implements AutoCloseable {
         this.config = config;
         this.dataDir = config.dataDir().toAbsolutePath();
         Files.createDirectories(dataDir);
-        lockChannel = FileChannel.open(dataDir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock l;
-        try {
-            l = lockChannel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            l = null;
-        }
-        if (l == null) {
-            lockChannel.close();
+        lockKey = dataDir.toRealPath();
+        if (!LOCKED_DIRS.add(lockKey)) {
             throw new LogException.LogIoException("Data directory " + dataDir + " is in use by another engine", null);
         }
+        FileChannel ch = null;
+        FileLock l = null;
+        try {
+            ch = FileChannel.open(dataDir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            try {
+                l = ch.tryLock();
+            } catch (OverlappingFileLockException e) {
+                l = null;
+            }
+        } finally {
+            if (l == null) {
+                if (ch != null) {
+                    ch.close();
+                }
+                LOCKED_DIRS.remove(lockKey);
+            }
+        }
+        if (l == null) {
+            throw new LogException.LogIoException("Data directory " + dataDir + " is in use by another engine", null);
+        }
+        lockChannel = ch;
         dirLock = l;
         ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(2, named("cairn-log-scheduler"));
         s.setRemoveOnCancelPolicy(true);
@@ -247,9 +268,13 @@ public final class LogEngine implements AutoCloseable {
     /** Creates a topic with {@code partitions} partitions and config overrides; fails if the name is taken. */
     public Topic createTopic(String name, int partitions, Map<String, String> configs) {
         validateName(name);
-        if (partitions < 1 || partitions > config.maxPartitionsPerTopic()) {
-            throw new LogException.InvalidConfigException("A topic needs between 1 and " + config.maxPartitionsPerTopic()
-                    + " partitions, not " + partitions);
+        if (partitions < 1) {
+            throw new LogException.InvalidConfigException("A topic needs at least 1 partition, not " + partitions);
+        }
+        if (partitions > config.maxPartitionsPerTopic()) {
+            // a limit, reported as addPartitions reports it
+            throw new LogException.LimitExceededException("A topic can have at most " + config.maxPartitionsPerTopic()
+                    + " partitions (maxPartitionsPerTopic), not " + partitions);
         }
         Map<String, String> merged = new HashMap<>(config.defaultTopicConfig());
         merged.putAll(configs);
@@ -537,6 +562,8 @@ public final class LogEngine implements AutoCloseable {
             lockChannel.close();
         } catch (IOException e) {
             log.debug("releasing the directory lock: {}", e.toString());
+        } finally {
+            LOCKED_DIRS.remove(lockKey);
         }
         log.info("Closed the log engine on {}", dataDir);
     }

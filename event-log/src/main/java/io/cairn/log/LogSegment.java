@@ -138,10 +138,8 @@ final class LogSegment {
     private void loadTail(long nowMs) throws IOException {
         int n = offsetIndex.entries();
         int from = 0;
-        long expectedBase = -1;
         if (n > 0) {
             from = offsetIndex.position(n - 1);
-            expectedBase = offsetIndex.offset(n - 1);
             if (from >= records.sizeInBytes()) {
                 throw new AbstractIndex.CorruptIndexException(offsetIndex.file + ": last entry points past the end of the log");
             }
@@ -149,19 +147,48 @@ final class LogSegment {
         if (n == 0 && records.sizeInBytes() > 0) {
             throw new AbstractIndex.CorruptIndexException(offsetIndex.file + ": empty, but the log holds data (the first batch is always indexed)");
         }
-        long largest = timeIndex.lastTimestamp();
+        // The time index's last entry holds the largest timestamp up to and including its batch, so the scan starts
+        // there (usually the batch of the last offset index entry too): the batches after it give the segment's largest
+        // timestamp, and show whether the time index lacks entries (a truncated file passes every other check).
+        int tn = timeIndex.entries();
+        int entry = n - 1;
+        if (n > 0) {
+            if (tn == 0) {
+                throw new AbstractIndex.CorruptIndexException(timeIndex.file + ": empty, but the log holds data (the first batch is always indexed)");
+            }
+            long timeIndexed = timeIndex.offset(tn - 1);
+            entry = offsetIndex.lookup(timeIndexed);
+            if (entry < 0 || offsetIndex.offset(entry) != timeIndexed) {
+                throw new AbstractIndex.CorruptIndexException(timeIndex.file + ": last entry names offset " + timeIndexed
+                        + ", which has no offset index entry");
+            }
+        }
+        long lastTimeIndexed = timeIndex.lastTimestamp();
+        boolean timeIndexFull = tn >= config.config().segmentIndexBytes / TimeIndex.ENTRY_SIZE;
+        int scanFrom = n > 0 ? offsetIndex.position(entry) : 0;
+        long largest = lastTimeIndexed;
         long next = baseOffset;
-        int lastPosition = from;
-        int lastBatchStart = from;
-        try (BatchScanner scan = headerScanner(from, records.sizeInBytes())) {
-            boolean first = true;
+        int lastPosition = scanFrom;
+        int lastBatchStart = scanFrom;
+        try (BatchScanner scan = headerScanner(scanFrom, records.sizeInBytes())) {
+            int nextEntry = entry; // the offset index entry the scan meets next
             while (scan.next()) {
-                if (first && expectedBase >= 0 && scan.baseOffset() != expectedBase) {
-                    throw new AbstractIndex.CorruptIndexException(offsetIndex.file + ": last entry names offset " + expectedBase
-                            + " but the batch there starts at " + scan.baseOffset());
+                boolean indexed = nextEntry >= 0 && nextEntry < n && scan.position() == offsetIndex.position(nextEntry);
+                if (indexed) {
+                    if (scan.baseOffset() != offsetIndex.offset(nextEntry)) {
+                        throw new AbstractIndex.CorruptIndexException(offsetIndex.file + ": entry " + nextEntry + " names offset "
+                                + offsetIndex.offset(nextEntry) + " but the batch there starts at " + scan.baseOffset());
+                    }
+                    nextEntry++;
+                } else if (nextEntry >= 0 && nextEntry < n && scan.position() > offsetIndex.position(nextEntry)) {
+                    throw new AbstractIndex.CorruptIndexException(offsetIndex.file + ": entry " + nextEntry
+                            + " points inside a batch");
                 }
-                first = false;
                 largest = Math.max(largest, scan.maxTimestamp());
+                if (indexed && largest > lastTimeIndexed && !timeIndexFull) {
+                    throw new AbstractIndex.CorruptIndexException(timeIndex.file + ": no entry for timestamp " + largest
+                            + " at offset " + scan.baseOffset() + "; entries are missing (truncated index)");
+                }
                 next = scan.lastOffset() + 1;
                 lastBatchStart = scan.position();
                 lastPosition = scan.position() + scan.size();
@@ -173,6 +200,10 @@ final class LogSegment {
             if (scan.invalidReason() != null) {
                 // A clean shutdown never leaves a bad tail: the file changed behind our back.
                 throw new LogException.CorruptBatchException(scan.describeFailure());
+            }
+            if (nextEntry >= 0 && nextEntry < n) {
+                throw new AbstractIndex.CorruptIndexException(offsetIndex.file + ": entry " + nextEntry
+                        + " does not point at a batch");
             }
         }
         if (lastPosition != records.sizeInBytes()) {
@@ -202,8 +233,11 @@ final class LogSegment {
      * Returns the number of bytes truncated.
      */
     int rebuild(boolean active, long nowMs) throws IOException {
+        // Either index may be missing: opening the time index can fail after the offset index opened fine.
         if (offsetIndex != null) {
             offsetIndex.abandon();
+        }
+        if (timeIndex != null) {
             timeIndex.abandon();
         }
         Files.deleteIfExists(file(INDEX_SUFFIX).toPath());
@@ -292,7 +326,8 @@ final class LogSegment {
      * {@code minOneBatch}), ending at or before {@code maxPosition}. Each returned batch passed its CRC check when
      * {@code verify}; a corrupt first batch throws {@link LogException.CorruptBatchException} naming the file and
      * position, a corrupt later one ends the slice before it. Returns null if no batch at or after {@code offset} lies
-     * below {@code maxPosition}.
+     * below {@code maxPosition}, and an empty slice if the first batch is larger than {@code maxBytes} without
+     * {@code minOneBatch}.
      */
     Slice read(long offset, int maxBytes, int maxPosition, boolean minOneBatch, boolean verify) throws IOException {
         int start = positionOf(offset, maxPosition);
@@ -300,10 +335,12 @@ final class LogSegment {
             return null;
         }
         int taken = 0;
+        boolean firstTooLarge = false;
         int readAhead = Math.max(maxBytes, 4096);
         try (BatchScanner scan = new BatchScanner(records.channel(), records.file(), start, maxPosition, verify, Integer.MAX_VALUE, readAhead)) {
             while (scan.next()) {
                 if (taken + scan.size() > maxBytes && !(taken == 0 && minOneBatch)) {
+                    firstTooLarge = taken == 0;
                     break;
                 }
                 taken += scan.size();
@@ -314,6 +351,11 @@ final class LogSegment {
             if (taken == 0 && scan.invalidReason() != null) {
                 throw new LogException.CorruptBatchException("Cannot read offset " + offset + ": corrupt batch in " + scan.describeFailure());
             }
+        }
+        if (firstTooLarge) {
+            // The batch holding the offset does not fit in maxBytes: the read is empty. Returning null would make the
+            // caller read the next segment instead, and the reader would skip this batch.
+            return new Slice(records.slice(start, 0), start);
         }
         if (taken == 0) {
             return null;
@@ -450,7 +492,9 @@ final class LogSegment {
 
     /**
      * Renames the files to {@code *.deleted} so that a restart will not load them, keeping them open for readers that
-     * still hold slices; {@link #deleteFiles()} removes them later.
+     * still hold slices; {@link #deleteFiles()} removes them later. The index mappings stay too: a reader that looked
+     * the segment up just before it was replaced (compaction) or dropped (retention) still uses them; they go when the
+     * segment object is no longer referenced.
      */
     void markDeleted() throws IOException {
         for (String kind : new String[]{LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX}) {
@@ -459,8 +503,6 @@ final class LogSegment {
                 Files.move(f.toPath(), new File(dir, fileName(baseOffset, kind) + DELETED_SUFFIX).toPath(), StandardCopyOption.ATOMIC_MOVE);
             }
         }
-        offsetIndex.abandon();
-        timeIndex.abandon();
     }
 
     /** Deletes the files of a segment that never became part of the log (abandoned compaction output). */

@@ -15,6 +15,7 @@ import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
 import java.util.stream.Stream;
@@ -91,6 +92,8 @@ public final class PartitionLog implements AutoCloseable {
     private volatile long nextTombstoneCheckMs;
     private volatile boolean closed;
     private long unflushedMessages;
+    /** Flush passes done (each fsyncs the dirty segments once): lets tests see group commit at work. */
+    private final AtomicLong flushes = new AtomicLong();
 
     /** What a partition needs from its engine: deferred work and deletion. */
     interface Background {
@@ -303,6 +306,11 @@ public final class PartitionLog implements AutoCloseable {
             throw new LogException.InvalidBatchException("Append of " + topic + "-" + partition + " holds no batch");
         }
         while (pos < end) {
+            // The magic byte comes first: an old-format (v0/v1) message set can be shorter than a v2 header, and the
+            // error must then name the format, not the length.
+            if (end - pos > BatchScanner.MAGIC_OFFSET && buf.get(pos + BatchScanner.MAGIC_OFFSET) != RecordBatch.MAGIC_VALUE_V2) {
+                throw invalid(batches, "magic " + buf.get(pos + BatchScanner.MAGIC_OFFSET) + " (only v2 record batches are accepted)");
+            }
             if (end - pos < BatchScanner.HEADER_SIZE) {
                 throw invalid(batches, "only " + (end - pos) + " bytes left, less than a batch header (61)");
             }
@@ -313,10 +321,6 @@ public final class PartitionLog implements AutoCloseable {
             if (size > cfg.maxMessageBytes) {
                 throw new LogException.RecordTooLargeException("Batch of " + size + " bytes exceeds max.message.bytes="
                         + cfg.maxMessageBytes + " of topic " + topic);
-            }
-            byte magic = buf.get(pos + 16);
-            if (magic != RecordBatch.MAGIC_VALUE_V2) {
-                throw invalid(batches, "magic " + magic + " (only v2 record batches are accepted)");
             }
             CRC32C crc = new CRC32C();
             ByteBuffer dup = buf.duplicate();
@@ -434,6 +438,7 @@ public final class PartitionLog implements AutoCloseable {
             }
             flushedOffset = Math.max(flushedOffset, e.offset());
             lastFlushMs = clock.millis();
+            flushes.incrementAndGet();
         }
     }
 
@@ -484,6 +489,7 @@ public final class PartitionLog implements AutoCloseable {
      * @throws LogException.OffsetOutOfRangeException if {@code offset} is below the log start or above the log end
      */
     public ReadResult read(long offset, int maxBytes, boolean minOneBatch, ReadLimit limit) {
+        ensureOpen();
         LogEnd e = end;
         LogEnd bound = limit == ReadLimit.HIGH_WATERMARK ? highWatermark : e;
         long start = logStartOffset;
@@ -511,6 +517,7 @@ public final class PartitionLog implements AutoCloseable {
                 }
             }
         } catch (ClosedChannelException gone) {
+            ensureOpen(); // closed meanwhile: retrying would find the same closed channels
             // The segment was deleted by retention while we read it: the offset is no longer in the log.
             return read(Math.max(offset, logStartOffset), maxBytes, minOneBatch, limit);
         } catch (IOException ex) {
@@ -524,6 +531,7 @@ public final class PartitionLog implements AutoCloseable {
      * committed record is older.
      */
     public Optional<FileRecords.TimestampAndOffset> offsetForTimestamp(long timestamp) {
+        ensureOpen();
         long hw = highWatermark.offset();
         long start = logStartOffset;
         try {
@@ -732,6 +740,11 @@ public final class PartitionLog implements AutoCloseable {
     /** Offset below which every record is known to be fsynced. */
     public long durableOffset() {
         return flushedOffset;
+    }
+
+    /** Number of flush passes so far. */
+    long flushCount() {
+        return flushes.get();
     }
 
     public long sizeInBytes() {
