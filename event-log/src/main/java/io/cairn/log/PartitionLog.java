@@ -614,8 +614,9 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /**
-     * Makes offsets below {@code offset} invisible (Kafka's DeleteRecords) and deletes the segments entirely below it.
-     * Returns the new log start offset.
+     * Makes offsets below {@code offset} invisible (Kafka's DeleteRecords) and deletes the segments entirely below it,
+     * in one pass of {@link #applyRetention} (which also applies the topic's retention policy, as the next scheduled
+     * pass would). Returns the new log start offset.
      */
     public long deleteRecordsBefore(long offset) {
         lock.lock();
