@@ -41,7 +41,7 @@ final class BatchScanner implements AutoCloseable {
     static final int LAST_OFFSET_DELTA_OFFSET = 23;
     static final int MAX_TIMESTAMP_OFFSET = 35;
     static final int RECORDS_COUNT_OFFSET = 57;
-    private static final int CHUNK = 1 << 20;
+    static final int CHUNK = 1 << 20;
     /** One direct chunk buffer per thread, lent to one scanner at a time (null while lent). */
     private static final ThreadLocal<ByteBuffer> SPARE = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(CHUNK));
 
@@ -50,6 +50,7 @@ final class BatchScanner implements AutoCloseable {
     private final int end;
     private final boolean checkCrc;
     private final int maxBatchSize;
+    private final int readAhead;
     private ByteBuffer buffer;
     private int bufferFilePosition; // file position of buffer index 0
     private int next;
@@ -64,12 +65,23 @@ final class BatchScanner implements AutoCloseable {
     private String invalidReason;
 
     BatchScanner(FileChannel channel, File file, int start, int end, boolean checkCrc, int maxBatchSize) {
+        this(channel, file, start, end, checkCrc, maxBatchSize, CHUNK);
+    }
+
+    /**
+     * @param checkCrc  check each batch's CRC; only then is each whole batch read (and {@link #currentBatch()}
+     *                  available): without it the scanner reads batch headers only
+     * @param readAhead bytes read from the file at a time (at least one batch, or header, is always read whole):
+     *                  {@link #CHUNK} for scans of whole segments, about what the caller needs for short scans
+     */
+    BatchScanner(FileChannel channel, File file, int start, int end, boolean checkCrc, int maxBatchSize, int readAhead) {
         this.channel = channel;
         this.file = file;
         this.next = start;
         this.end = end;
         this.checkCrc = checkCrc;
         this.maxBatchSize = maxBatchSize;
+        this.readAhead = Math.max(HEADER_SIZE, Math.min(CHUNK, readAhead));
         this.previousLastOffset = -1;
         this.buffer = ByteBuffer.allocate(0);
         this.bufferFilePosition = start;
@@ -81,6 +93,14 @@ final class BatchScanner implements AutoCloseable {
      * region (a torn write) is invalid.
      */
     boolean next() throws IOException {
+        return next(Integer.MAX_VALUE);
+    }
+
+    /**
+     * Like {@link #next()}, but stops (returns false, with no {@link #invalidReason()}) before a valid-looking batch
+     * larger than {@code maxSize}, without reading or checking its body.
+     */
+    boolean next(int maxSize) throws IOException {
         position = next;
         if (next >= end) {
             return false;
@@ -99,7 +119,10 @@ final class BatchScanner implements AutoCloseable {
         if (next + batchSize > end) {
             return invalid("batch of " + batchSize + " bytes runs past the end of the data at " + end);
         }
-        ensure(next, (int) batchSize);
+        if (batchSize > maxSize) {
+            return false;
+        }
+        ensure(next, checkCrc ? (int) batchSize : HEADER_SIZE);
         at = next - bufferFilePosition;
         byte magic = buffer.get(at + 16);
         if (magic != 2) {
@@ -140,7 +163,7 @@ final class BatchScanner implements AutoCloseable {
         if (filePos >= bufferFilePosition && filePos + len <= have) {
             return;
         }
-        int want = Math.max(len, Math.min(CHUNK, end - filePos));
+        int want = Math.max(len, Math.min(readAhead, end - filePos));
         if (buffer.capacity() < want) {
             release();
             ByteBuffer spare = SPARE.get();
@@ -179,8 +202,11 @@ final class BatchScanner implements AutoCloseable {
         release();
     }
 
-    /** The region's bytes of the current batch, valid until the next call to {@link #next()}. */
+    /** The region's bytes of the current batch, valid until the next call to {@link #next()}; needs checkCrc. */
     ByteBuffer currentBatch() {
+        if (!checkCrc) {
+            throw new IllegalStateException("a scanner without CRC checks reads batch headers only");
+        }
         ByteBuffer dup = buffer.duplicate();
         int at = position - bufferFilePosition;
         dup.limit(at + size).position(at);

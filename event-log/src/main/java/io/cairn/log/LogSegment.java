@@ -44,6 +44,7 @@ final class LogSegment {
     private long rollingBaseTimeMs;
     private int bytesSinceLastIndexEntry;
     private long maxTimestampSoFar = RecordBatch.NO_TIMESTAMP;
+    private int truncatedAtOpen;
 
     /** Gives segments the topic's current config (it can change at runtime). */
     interface TopicConfigHolder {
@@ -109,9 +110,21 @@ final class LogSegment {
             }
         }
         if (rebuild) {
-            s.rebuild(active, nowMs);
+            s.truncatedAtOpen = s.rebuild(active, nowMs);
         }
         return s;
+    }
+
+    /** Bytes of torn or corrupt tail that {@link #open} cut off. */
+    int truncatedAtOpen() {
+        return truncatedAtOpen;
+    }
+
+    /** Deletes the three files of the segment {@code baseOffset} in {@code dir} (an unopened one). */
+    static void deleteFiles(File dir, long baseOffset) throws IOException {
+        for (String kind : new String[]{LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX}) {
+            Files.deleteIfExists(new File(dir, fileName(baseOffset, kind)).toPath());
+        }
     }
 
     private File file(String kind) {
@@ -153,7 +166,7 @@ final class LogSegment {
         long next = baseOffset;
         int lastPosition = from;
         int lastBatchStart = from;
-        try (BatchScanner scan = scanner(from, records.sizeInBytes(), false)) {
+        try (BatchScanner scan = scanner(from, records.sizeInBytes(), false, indexScanReadAhead())) {
             boolean first = true;
             while (scan.next()) {
                 if (first && expectedBase >= 0 && scan.baseOffset() != expectedBase) {
@@ -189,7 +202,7 @@ final class LogSegment {
         if (records.sizeInBytes() == 0) {
             return Optional.empty();
         }
-        try (BatchScanner scan = scanner(0, records.sizeInBytes(), false)) {
+        try (BatchScanner scan = scanner(0, records.sizeInBytes(), false, BatchScanner.HEADER_SIZE)) {
             if (scan.next() && scan.maxTimestamp() >= 0) {
                 return Optional.of(scan.maxTimestamp());
             }
@@ -245,6 +258,16 @@ final class LogSegment {
         return new BatchScanner(records.channel(), records.file(), from, to, checkCrc, Integer.MAX_VALUE);
     }
 
+    /** A scanner for a short scan: reads about {@code readAhead} bytes at a time instead of 1 MB. */
+    BatchScanner scanner(int from, int to, boolean checkCrc, int readAhead) {
+        return new BatchScanner(records.channel(), records.file(), from, to, checkCrc, Integer.MAX_VALUE, readAhead);
+    }
+
+    /** Read-ahead for header scans that start at an index entry: the entries are about this far apart. */
+    private int indexScanReadAhead() {
+        return Math.max(4096, config.config().indexIntervalBytes + BatchScanner.HEADER_SIZE);
+    }
+
     private void indexBatch(long batchBaseOffset, int position, int size, long batchMaxTimestamp) {
         maxTimestampSoFar = Math.max(maxTimestampSoFar, batchMaxTimestamp);
         if (offsetIndex.entries() == 0 || bytesSinceLastIndexEntry >= config.config().indexIntervalBytes) {
@@ -294,11 +317,9 @@ final class LogSegment {
             return null;
         }
         int taken = 0;
-        try (BatchScanner scan = scanner(start, maxPosition, verify)) {
-            while (scan.next()) {
-                if (taken + scan.size() > maxBytes && !(taken == 0 && minOneBatch)) {
-                    break;
-                }
+        try (BatchScanner scan = scanner(start, maxPosition, verify, maxBytes)) {
+            // A batch that would not fit is not read (nor CRC-checked): next(limit) stops before it.
+            while (scan.next(taken == 0 && minOneBatch ? Integer.MAX_VALUE : maxBytes - taken)) {
                 taken += scan.size();
                 if (taken >= maxBytes) {
                     break;
@@ -333,7 +354,7 @@ final class LogSegment {
             from = 0;
             expected = -1;
         }
-        try (BatchScanner scan = scanner(from, maxPosition, false)) {
+        try (BatchScanner scan = scanner(from, maxPosition, false, indexScanReadAhead())) {
             boolean first = true;
             while (scan.next()) {
                 if (first && expected >= 0 && scan.baseOffset() != expected) {
@@ -378,9 +399,17 @@ final class LogSegment {
                 || nextOffset - baseOffset > Integer.MAX_VALUE - 1_000_000L;
     }
 
-    /** Called when this segment stops being the active one. */
+    /** Fsyncs the data and trims the indexes: for a segment that is complete (compaction output). */
     void onRoll() throws IOException {
         records.flush();
+        trimIndexes();
+    }
+
+    /**
+     * Trims the indexes to their entries, when this segment stops being the active one. Does not fsync the data: the
+     * partition flushes a rolled segment off the append path, and its recovery point passes the segment only after.
+     */
+    void trimIndexes() throws IOException {
         offsetIndex.trimToSize();
         timeIndex.trimToSize();
     }
