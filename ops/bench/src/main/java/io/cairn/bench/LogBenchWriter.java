@@ -11,7 +11,8 @@ import io.cairn.log.TopicConfig;
 /**
  * Child JVM of {@link LogBench}'s kill -9 recovery figure: appends 1 KB records in ~16 KB batches to a fresh partition
  * (flush.ms=1000, default 1 GiB segments) until {@code bytes} are written, prints {@code WRITTEN <bytes> <records>},
- * and keeps appending until it is killed. Usage: {@code LogBenchWriter <dataDir> <bytes>}.
+ * and keeps appending, one batch a millisecond (so that a kill lands mid-append now and then, but ~1 GB stays in one
+ * segment), until it is killed. Usage: {@code LogBenchWriter <dataDir> <bytes>}.
  */
 public final class LogBenchWriter {
     static final String TOPIC = "crash";
@@ -19,7 +20,7 @@ public final class LogBenchWriter {
     private LogBenchWriter() {
     }
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws InterruptedException {
         Path dir = Path.of(args[0]);
         long target = Long.parseLong(args[1]);
         BatchPool pool = BatchPool.build(1024, 16 * 1024, 64, 7);
@@ -38,6 +39,9 @@ public final class LogBenchWriter {
                 System.out.println("WRITTEN " + bytes + " " + records);
                 System.out.flush();
                 told = true;
+            }
+            if (told) {
+                Thread.sleep(1);
             }
         }
     }
