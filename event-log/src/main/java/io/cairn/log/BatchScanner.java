@@ -36,13 +36,12 @@ import java.util.zip.CRC32C;
 final class BatchScanner implements AutoCloseable {
     static final int LOG_OVERHEAD = 12;
     static final int HEADER_SIZE = 61;
-    static final int MAGIC_OFFSET = 16;
     static final int CRC_OFFSET = 17;
     static final int ATTRIBUTES_OFFSET = 21;
     static final int LAST_OFFSET_DELTA_OFFSET = 23;
     static final int MAX_TIMESTAMP_OFFSET = 35;
     static final int RECORDS_COUNT_OFFSET = 57;
-    private static final int CHUNK = 1 << 20;
+    static final int CHUNK = 1 << 20;
     /** One direct chunk buffer per thread, lent to one scanner at a time (null while lent). */
     private static final ThreadLocal<ByteBuffer> SPARE = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(CHUNK));
 
@@ -65,18 +64,24 @@ final class BatchScanner implements AutoCloseable {
     private long maxTimestamp;
     private String invalidReason;
 
+    BatchScanner(FileChannel channel, File file, int start, int end, boolean checkCrc, int maxBatchSize) {
+        this(channel, file, start, end, checkCrc, maxBatchSize, CHUNK);
+    }
+
     /**
-     * @param readAhead bytes to read at once (at least a whole batch when checking CRCs, else at least a header):
-     *                  large for full scans, small for lookups that stop after a few batch headers
+     * @param checkCrc  check each batch's CRC; only then is each whole batch read (and {@link #currentBatch()}
+     *                  available): without it the scanner reads batch headers only
+     * @param readAhead bytes read from the file at a time (at least one batch, or header, is always read whole):
+     *                  {@link #CHUNK} for scans of whole segments, about what the caller needs for short scans
      */
     BatchScanner(FileChannel channel, File file, int start, int end, boolean checkCrc, int maxBatchSize, int readAhead) {
         this.channel = channel;
-        this.readAhead = Math.max(HEADER_SIZE, Math.min(CHUNK, readAhead));
         this.file = file;
         this.next = start;
         this.end = end;
         this.checkCrc = checkCrc;
         this.maxBatchSize = maxBatchSize;
+        this.readAhead = Math.max(HEADER_SIZE, Math.min(CHUNK, readAhead));
         this.previousLastOffset = -1;
         this.buffer = ByteBuffer.allocate(0);
         this.bufferFilePosition = start;
@@ -88,6 +93,14 @@ final class BatchScanner implements AutoCloseable {
      * region (a torn write) is invalid.
      */
     boolean next() throws IOException {
+        return next(Integer.MAX_VALUE);
+    }
+
+    /**
+     * Like {@link #next()}, but stops (returns false, with no {@link #invalidReason()}) before a valid-looking batch
+     * larger than {@code maxSize}, without reading or checking its body.
+     */
+    boolean next(int maxSize) throws IOException {
         position = next;
         if (next >= end) {
             return false;
@@ -105,6 +118,9 @@ final class BatchScanner implements AutoCloseable {
         }
         if (next + batchSize > end) {
             return invalid("batch of " + batchSize + " bytes runs past the end of the data at " + end);
+        }
+        if (batchSize > maxSize) {
+            return false;
         }
         ensure(next, checkCrc ? (int) batchSize : HEADER_SIZE);
         at = next - bufferFilePosition;
@@ -186,13 +202,10 @@ final class BatchScanner implements AutoCloseable {
         release();
     }
 
-    /**
-     * The region's bytes of the current batch, valid until the next call to {@link #next()}. Only for scanners that
-     * check CRCs (others read just the headers).
-     */
+    /** The region's bytes of the current batch, valid until the next call to {@link #next()}; needs checkCrc. */
     ByteBuffer currentBatch() {
         if (!checkCrc) {
-            throw new IllegalStateException("a header-only scanner has not read the batch");
+            throw new IllegalStateException("a scanner without CRC checks reads batch headers only");
         }
         ByteBuffer dup = buffer.duplicate();
         int at = position - bufferFilePosition;

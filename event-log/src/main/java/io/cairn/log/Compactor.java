@@ -91,7 +91,6 @@ final class Compactor {
             boolean done = false;
             try {
                 long[] counts = rewrite(s, out, filter, nowMs);
-                out.flush();
                 out.onRoll();
                 out.changeSuffix(LogSegment.SWAP_SUFFIX);
                 FileUtil.fsyncDirectory(p.dir().toPath());

@@ -44,6 +44,7 @@ final class LogSegment {
     private long rollingBaseTimeMs;
     private int bytesSinceLastIndexEntry;
     private long maxTimestampSoFar = RecordBatch.NO_TIMESTAMP;
+    private int truncatedAtOpen;
 
     /** Gives segments the topic's current config (it can change at runtime). */
     interface TopicConfigHolder {
@@ -109,9 +110,21 @@ final class LogSegment {
             }
         }
         if (rebuild) {
-            s.rebuild(active, nowMs);
+            s.truncatedAtOpen = s.rebuild(active, nowMs);
         }
         return s;
+    }
+
+    /** Bytes of torn or corrupt tail that {@link #open} cut off. */
+    int truncatedAtOpen() {
+        return truncatedAtOpen;
+    }
+
+    /** Deletes the three files of the segment {@code baseOffset} in {@code dir} (an unopened one). */
+    static void deleteFiles(File dir, long baseOffset) throws IOException {
+        for (String kind : new String[]{LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX}) {
+            Files.deleteIfExists(new File(dir, fileName(baseOffset, kind)).toPath());
+        }
     }
 
     private File file(String kind) {
@@ -170,7 +183,7 @@ final class LogSegment {
         long next = baseOffset;
         int lastPosition = scanFrom;
         int lastBatchStart = scanFrom;
-        try (BatchScanner scan = headerScanner(scanFrom, records.sizeInBytes())) {
+        try (BatchScanner scan = scanner(scanFrom, records.sizeInBytes(), false, indexScanReadAhead())) {
             int nextEntry = entry; // the offset index entry the scan meets next
             while (scan.next()) {
                 boolean indexed = nextEntry >= 0 && nextEntry < n && scan.position() == offsetIndex.position(nextEntry);
@@ -220,7 +233,7 @@ final class LogSegment {
         if (records.sizeInBytes() == 0) {
             return Optional.empty();
         }
-        try (BatchScanner scan = headerScanner(0, records.sizeInBytes())) {
+        try (BatchScanner scan = scanner(0, records.sizeInBytes(), false, BatchScanner.HEADER_SIZE)) {
             if (scan.next() && scan.maxTimestamp() >= 0) {
                 return Optional.of(scan.maxTimestamp());
             }
@@ -280,9 +293,15 @@ final class LogSegment {
         return new BatchScanner(records.channel(), records.file(), from, to, checkCrc, Integer.MAX_VALUE, 1 << 20);
     }
 
-    /** A lookup that reads only batch headers, a few KB at a time. */
-    private BatchScanner headerScanner(int from, int to) {
-        return new BatchScanner(records.channel(), records.file(), from, to, false, Integer.MAX_VALUE, 8192);
+
+    /** A scanner for a short scan: reads about {@code readAhead} bytes at a time instead of 1 MB. */
+    BatchScanner scanner(int from, int to, boolean checkCrc, int readAhead) {
+        return new BatchScanner(records.channel(), records.file(), from, to, checkCrc, Integer.MAX_VALUE, readAhead);
+    }
+
+    /** Read-ahead for header scans that start at an index entry: the entries are about this far apart. */
+    private int indexScanReadAhead() {
+        return Math.max(4096, config.config().indexIntervalBytes + BatchScanner.HEADER_SIZE);
     }
 
     private void indexBatch(long batchBaseOffset, int position, int size, long batchMaxTimestamp) {
@@ -336,18 +355,16 @@ final class LogSegment {
         }
         int taken = 0;
         boolean firstTooLarge = false;
-        int readAhead = Math.max(maxBytes, 4096);
-        try (BatchScanner scan = new BatchScanner(records.channel(), records.file(), start, maxPosition, verify, Integer.MAX_VALUE, readAhead)) {
-            while (scan.next()) {
-                if (taken + scan.size() > maxBytes && !(taken == 0 && minOneBatch)) {
-                    firstTooLarge = taken == 0;
-                    break;
-                }
+        try (BatchScanner scan = scanner(start, maxPosition, verify, maxBytes)) {
+            // A batch that would not fit is not read (nor CRC-checked): next(limit) stops before it.
+            while (scan.next(taken == 0 && minOneBatch ? Integer.MAX_VALUE : maxBytes - taken)) {
                 taken += scan.size();
                 if (taken >= maxBytes) {
                     break;
                 }
             }
+            // Stopped at a batch (not at the end, not at a corrupt one) before taking any: it did not fit.
+            firstTooLarge = taken == 0 && scan.invalidReason() == null && scan.position() < maxPosition;
             if (taken == 0 && scan.invalidReason() != null) {
                 throw new LogException.CorruptBatchException("Cannot read offset " + offset + ": corrupt batch in " + scan.describeFailure());
             }
@@ -382,7 +399,7 @@ final class LogSegment {
             from = 0;
             expected = -1;
         }
-        try (BatchScanner scan = headerScanner(from, maxPosition)) {
+        try (BatchScanner scan = scanner(from, maxPosition, false, indexScanReadAhead())) {
             boolean first = true;
             while (scan.next()) {
                 if (first && expected >= 0 && scan.baseOffset() != expected) {
@@ -427,11 +444,17 @@ final class LogSegment {
                 || nextOffset - baseOffset > Integer.MAX_VALUE - 1_000_000L;
     }
 
-    /**
-     * Called when this segment stops being the active one: shrinks the index files to their entries. The data is
-     * flushed separately (off the append path) by the partition.
-     */
+    /** Fsyncs the data and trims the indexes: for a segment that is complete (compaction output). */
     void onRoll() throws IOException {
+        records.flush();
+        trimIndexes();
+    }
+
+    /**
+     * Trims the indexes to their entries, when this segment stops being the active one. Does not fsync the data: the
+     * partition flushes a rolled segment off the append path, and its recovery point passes the segment only after.
+     */
+    void trimIndexes() throws IOException {
         offsetIndex.trimToSize();
         timeIndex.trimToSize();
     }

@@ -154,6 +154,23 @@ public final class PartitionLog implements AutoCloseable {
                 if (recover && recoverFrom == null) {
                     recoverFrom = base;
                 }
+                if (recover && !active && s.truncatedAtOpen() > 0) {
+                    // Batches were lost inside this segment, which was not known to be flushed. The later segments
+                    // hold batches appended after the lost ones (a rolled segment is flushed in the background, so
+                    // the OS may have written a later segment first): keeping them would leave a hole in the offsets.
+                    // None of them was known to be durable either (they lie after the recovery point); like Kafka,
+                    // drop them. This segment, just checked, becomes the active one.
+                    List<Long> dropped = bases.subList(i + 1, bases.size());
+                    for (long later : dropped) {
+                        LogSegment.deleteFiles(dir, later);
+                    }
+                    FileUtil.fsyncDirectory(dir.toPath());
+                    s.close();
+                    segments.put(base, LogSegment.open(dir, base, config, true, false, now));
+                    log.warn("{}-{}: segment {} lost {} bytes of unflushed data; deleted the {} later segment(s) {} so that"
+                            + " offsets stay contiguous", topic, partition, base, s.truncatedAtOpen(), dropped.size(), dropped);
+                    break;
+                }
             }
             if (recoverFrom != null) {
                 log.info("Recovered {}-{} from offset {} (unclean shutdown)", topic, partition, recoverFrom);
@@ -370,7 +387,7 @@ public final class PartitionLog implements AutoCloseable {
     /** Caller holds the lock. */
     private LogSegment roll(long now) throws IOException {
         LogEnd e = end;
-        e.segment().onRoll();
+        e.segment().trimIndexes(); // no fsync here, under the append lock: see below
         LogSegment next = LogSegment.create(dir, e.offset(), config, now);
         FileUtil.fsyncDirectory(dir.toPath());
         segments.put(next.baseOffset, next);
