@@ -36,6 +36,7 @@ import java.util.zip.CRC32C;
 final class BatchScanner implements AutoCloseable {
     static final int LOG_OVERHEAD = 12;
     static final int HEADER_SIZE = 61;
+    static final int MAGIC_OFFSET = 16;
     static final int CRC_OFFSET = 17;
     static final int ATTRIBUTES_OFFSET = 21;
     static final int LAST_OFFSET_DELTA_OFFSET = 23;
