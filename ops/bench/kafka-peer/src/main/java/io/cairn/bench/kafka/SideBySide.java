@@ -45,6 +45,8 @@ public final class SideBySide {
     int e2eRecords = 10_000;
     int warmupRecords = 300_000;
     int partitions = 1;
+    int repeat = 1;
+    String only = "produce,consume,e2e,durable";
     int cairnPort = 19092;
     int kafkaPort = 29092;
     int kafkaControllerPort = 29093;
@@ -77,6 +79,8 @@ public final class SideBySide {
                 case "--e2e-records" -> b.e2eRecords = Integer.parseInt(args[++i]);
                 case "--warmup-records" -> b.warmupRecords = Integer.parseInt(args[++i]);
                 case "--partitions" -> b.partitions = Integer.parseInt(args[++i]);
+                case "--repeat" -> b.repeat = Integer.parseInt(args[++i]);
+                case "--only" -> b.only = args[++i];
                 case "--cairn-port" -> b.cairnPort = Integer.parseInt(args[++i]);
                 case "--kafka-port" -> {
                     b.kafkaPort = Integer.parseInt(args[++i]);
@@ -91,9 +95,13 @@ public final class SideBySide {
                 case "--help", "-h" -> {
                     System.out.println("""
                             usage: ops/bench/run kafka [--quick] [--records N] [--records-1k N] [--e2e-records N]
-                                   [--warmup-records N] [--partitions N] [--cairn-port P] [--kafka-port P]
+                                   [--warmup-records N] [--partitions N] [--repeat N] [--only LIST] [--cairn-port P]
+                                   [--kafka-port P]
                                    [--no-fsync-case] [--jfr]
                               --quick          200k records per 100-byte case, 100k per 1 KB case, 2k round trips
+                              --repeat N       run every case N times per broker (alternating) and report the median run
+                              --only LIST      comma-separated sections to run: produce,consume,e2e,durable (consume
+                                               produces its input first when produce is left out)
                               --no-fsync-case  skip the informational Cairn run with its durable default flush.messages=1
                               --jfr            record a JFR profile of the Cairn broker (target/kafka/cairn.jfr)""");
                     return;
@@ -116,7 +124,8 @@ public final class SideBySide {
         out("  " + Instant.now() + ", " + Runtime.getRuntime().availableProcessors() + " cores, load average "
                 + loadAverage() + ", java " + System.getProperty("java.version"));
         out("  per 100-byte case: " + records + " records; per 1 KB case: " + records1k + "; round trips: " + e2eRecords
-                + "; partitions per topic: " + partitions);
+                + "; partitions per topic: " + partitions
+                + (repeat > 1 ? "; median of " + repeat + " runs per case" : ""));
         out("  broker JVMs: " + String.join(" ", BROKER_JVM));
         try {
             cairn = startCairn();
@@ -127,50 +136,45 @@ public final class SideBySide {
                     + "; log.flush.interval.messages default (" + NO_FSYNC + "): no fsync per append");
             out("");
 
-            // JIT warm-up of both brokers (not measured).
+            // JIT warm-up of both brokers' produce and fetch paths (not measured).
             for (Broker br : List.of(cairn, kafka)) {
                 createTopic(br, "warmup", NO_FSYNC);
-                runTool(br, "warmup", producerPerf(br, "warmup", warmupRecords, 100, "1"));
+                runTool(br, "warmup", producerPerf(br, "warmup", warmupRecords, 512, "1"));
+                consume(br, "warmup", warmupRecords);
             }
 
-            int order = 0;
             for (int size : new int[] {100, 1024}) {
-                for (String acks : new String[] {"1", "all"}) {
+                for (String acks : section("produce") ? new String[] {"1", "all"} : new String[0]) {
                     long n = size == 100 ? records : records1k;
                     String topic = "produce-" + size + "-acks" + acks;
                     String label = "produce " + (size == 100 ? "100 B" : "1 KB") + " acks=" + acks;
-                    Map<Broker, Result> res = new LinkedHashMap<>();
-                    for (Broker br : alternate(order++)) {
-                        createTopic(br, topic, NO_FSYNC);
-                        res.put(br, produce(br, topic, n, size, acks));
-                    }
-                    addProduceRows(label, res, n);
+                    createTopic(cairn, topic, NO_FSYNC);
+                    createTopic(kafka, topic, NO_FSYNC);
+                    addProduceRows(label, measure(br -> produce(br, topic, n, size, acks), "rps"), n);
                 }
             }
-            for (int size : new int[] {100, 1024}) {
+            for (int size : section("consume") ? new int[] {100, 1024} : new int[0]) {
                 long n = size == 100 ? records : records1k;
                 String topic = "produce-" + size + "-acks1";
+                if (!section("produce")) {
+                    for (Broker br : List.of(cairn, kafka)) {
+                        createTopic(br, topic, NO_FSYNC);
+                        produce(br, topic, n, size, "1");
+                    }
+                }
                 String label = "consume " + (size == 100 ? "100 B" : "1 KB");
-                Map<Broker, Result> res = new LinkedHashMap<>();
-                for (Broker br : alternate(order++)) {
-                    res.put(br, consume(br, topic, n));
-                }
-                addConsumeRows(label, res, n);
+                addConsumeRows(label, measure(br -> consume(br, topic, n), "rps"), n);
             }
-            {
-                Map<Broker, Result> tool = new LinkedHashMap<>();
-                for (Broker br : alternate(order++)) {
+            if (section("e2e")) {
+                for (Broker br : List.of(cairn, kafka)) {
                     createTopic(br, "e2e-tool", NO_FSYNC);
-                    tool.put(br, endToEnd(br, "e2e-tool"));
-                }
-                Map<Broker, Result> probe = new LinkedHashMap<>();
-                for (Broker br : alternate(order++)) {
                     createTopic(br, "e2e-probe", NO_FSYNC);
-                    probe.put(br, probe(br, "e2e-probe"));
                 }
+                Map<Broker, Result> tool = measure(br -> endToEnd(br, "e2e-tool"), "p99");
+                Map<Broker, Result> probe = measure(br -> probe(br, "e2e-probe"), "p99");
                 addLatencyRows(tool, probe);
             }
-            if (fsyncCase) {
+            if (fsyncCase && section("durable")) {
                 long n = records / 2;
                 createTopic(cairn, "durable-100-acksall", "1");
                 Result r = produce(cairn, "durable-100-acksall", n, 100, "all");
@@ -185,6 +189,37 @@ public final class SideBySide {
         printTable();
         Files.writeString(work.resolve("results.txt"), report.toString());
         out("(figures also in " + work.resolve("results.txt") + "; broker and tool logs in " + work + ")");
+    }
+
+    interface Case {
+        Result run(Broker b) throws Exception;
+    }
+
+    private int order;
+
+    /**
+     * Runs a case {@code repeat} times on each broker, alternating which goes first, and keeps each broker's median
+     * run by {@code key}.
+     */
+    Map<Broker, Result> measure(Case c, String key) throws Exception {
+        Map<Broker, List<Result>> runs = new LinkedHashMap<>();
+        runs.put(cairn, new ArrayList<>());
+        runs.put(kafka, new ArrayList<>());
+        for (int i = 0; i < repeat; i++) {
+            for (Broker br : alternate(order++)) {
+                runs.get(br).add(c.run(br));
+            }
+        }
+        Map<Broker, Result> median = new LinkedHashMap<>();
+        runs.forEach((br, list) -> {
+            list.sort(Comparator.comparingDouble(r -> r.get(key)));
+            median.put(br, list.get(list.size() / 2));
+        });
+        return median;
+    }
+
+    boolean section(String name) {
+        return List.of(only.split(",")).contains(name);
     }
 
     List<Broker> alternate(int i) {
@@ -413,10 +448,14 @@ public final class SideBySide {
         return r;
     }
 
+    private static final Pattern FETCH_LATENCY = Pattern.compile(
+            "consumer-fetch-manager-metrics:fetch-latency-avg:\\{client-id=[^,}]*\\}\\s*:\\s*([\\d.]+)");
+
     Result consume(Broker b, String topic, long n) throws Exception {
         String group = "perf-" + topic + "-" + System.nanoTime();
         String outText = runTool(b, "consume-" + topic, tool("org.apache.kafka.tools.ConsumerPerformance", "--bootstrap-server",
-                b.bootstrap, "--topic", topic, "--num-records", Long.toString(n), "--group", group, "--timeout", "60000"));
+                b.bootstrap, "--topic", topic, "--num-records", Long.toString(n), "--group", group, "--timeout", "60000",
+                "--print-metrics"));
         String[] lines = outText.split("\n");
         Result r = new Result();
         for (int i = 0; i < lines.length - 1; i++) {
@@ -427,6 +466,10 @@ public final class SideBySide {
                     r.put(h[k].trim(), Double.parseDouble(v[k].trim()));
                 }
             }
+        }
+        Matcher fl = FETCH_LATENCY.matcher(outText);
+        if (fl.find()) {
+            r.put("fetchLatency", Double.parseDouble(fl.group(1)));
         }
         if (r.isEmpty()) {
             throw new IllegalStateException("No figures from ConsumerPerformance on " + b.name + ":\n" + outText);
@@ -519,6 +562,8 @@ public final class SideBySide {
         Result k = res.get(kafka);
         rows.add(ratioRow(label + "  records/s (fetch)", c.get("rps"), k.get("rps"), 0, true));
         rows.add(new Row("    MB/s (fetch)", fmt(c.get("mbps"), 2), fmt(k.get("mbps"), 2), c.get("mbps") / k.get("mbps"), null, null));
+        rows.add(new Row("    consumer fetch latency avg ms", fmt(c.get("fetchLatency"), 2), fmt(k.get("fetchLatency"), 2),
+                c.get("fetchLatency") / k.get("fetchLatency"), null, null));
         rows.add(new Row("    rebalance ms (group join)", fmt(c.get("rebalance.time.ms"), 0), fmt(k.get("rebalance.time.ms"), 0),
                 Double.NaN, null, null));
         rows.add(ratioRow("    broker CPU-s per M records", cpuPerMillion(c, n), cpuPerMillion(k, n), 2, false));
