@@ -91,6 +91,9 @@ public final class PartitionLog implements AutoCloseable {
     private volatile long nextTombstoneCheckMs;
     private volatile boolean closed;
     private long unflushedMessages;
+    /** Written under {@code lock}, read without it. */
+    private volatile long appendedRecords;
+    private volatile long appendedBytes;
 
     /** What a partition needs from its engine: deferred work and deletion. */
     interface Background {
@@ -272,6 +275,8 @@ public final class PartitionLog implements AutoCloseable {
             end = e;
             highWatermark = e;
             unflushedMessages += v.records;
+            appendedRecords += v.records;
+            appendedBytes += v.bytes;
             needFlush = unflushedMessages >= cfg.flushMessages;
             if (needFlush) {
                 unflushedMessages = 0;
@@ -732,6 +737,19 @@ public final class PartitionLog implements AutoCloseable {
     /** Offset below which every record is known to be fsynced. */
     public long durableOffset() {
         return flushedOffset;
+    }
+
+    /**
+     * Records appended since this partition was opened (or created), by any client: a counter for rates. It starts
+     * again at 0 when the engine is reopened.
+     */
+    public long appendedRecords() {
+        return appendedRecords;
+    }
+
+    /** Bytes of record batches appended since this partition was opened (or created); see {@link #appendedRecords()}. */
+    public long appendedBytes() {
+        return appendedBytes;
     }
 
     public long sizeInBytes() {
