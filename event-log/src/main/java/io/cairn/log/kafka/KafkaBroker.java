@@ -86,7 +86,7 @@ public final class KafkaBroker implements AutoCloseable {
             Thread.currentThread().interrupt();
             close();
             throw new LogException("Interrupted while binding " + config.host() + ":" + config.port());
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Netty rethrows the bind's checked exceptions (BindException) undeclared
             close();
             throw new LogException("Cannot listen on " + config.host() + ":" + config.port() + ": " + e, e);
         }

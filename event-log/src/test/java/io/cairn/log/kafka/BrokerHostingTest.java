@@ -1,6 +1,10 @@
 package io.cairn.log.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,6 +15,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadFactory;
 
+import io.cairn.log.LogEngine;
+import io.cairn.log.LogEngineConfig;
+import io.cairn.log.LogException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -48,6 +55,26 @@ class BrokerHostingTest {
             }
             assertThat(brokerThreads).anyMatch(n -> n.startsWith("cairn-kafka-accept-"))
                     .anyMatch(n -> n.startsWith("cairn-kafka-io-")).anyMatch(n -> n.startsWith("cairn-kafka-worker-"));
+        }
+    }
+
+    @Test
+    void aTakenPortFailsTheStartWithALogExceptionAndLeavesNoThreads() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"));
+             LogEngine engine = LogEngine.open(LogEngineConfig.builder(dir).build())) {
+            Set<Thread> made = ConcurrentHashMap.newKeySet();
+            KafkaBroker broker = new KafkaBroker(engine, KafkaBrokerConfig.builder().port(taken.getLocalPort())
+                    .threadFactory(r -> {
+                        Thread t = new Thread(r);
+                        made.add(t);
+                        return t;
+                    }).build());
+            assertThatThrownBy(broker::start).isInstanceOf(LogException.class)
+                    .hasMessageContaining("Cannot listen on 127.0.0.1:" + taken.getLocalPort());
+            assertThat(made).isNotEmpty().allSatisfy(t -> {
+                t.join(5_000);
+                assertThat(t.isAlive()).as(t.getName() + " ended").isFalse();
+            });
         }
     }
 
