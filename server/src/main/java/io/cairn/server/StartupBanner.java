@@ -9,7 +9,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Prints where to reach the server once the engine is open, so a quick start ends with links to click and the Kafka
  * listener's {@code bootstrap.servers}. The WAR is served at the root context ({@code WEB-INF/ibm-web-ext.xml}), so
- * the API is at {@code /api} on every server.
+ * the console is at {@code /} and the API at {@code /api} on every server.
  */
 @ApplicationScoped
 public class StartupBanner {
@@ -23,6 +23,7 @@ public class StartupBanner {
     static String text(String baseUrl, int topics, String dataDir, KafkaListenerHost.Status kafka) {
         return String.join(System.lineSeparator(),
                 "Cairn is ready: " + topics + " topic(s) in " + dataDir,
+                "  Console   " + baseUrl + "/",
                 "  Kafka     " + kafkaLine(kafka),
                 "  REST API  " + baseUrl + "/api/topics",
                 "  Health    " + baseUrl + "/health  (" + baseUrl + "/health/live, " + baseUrl + "/health/ready)",

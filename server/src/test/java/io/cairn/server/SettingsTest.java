@@ -39,7 +39,7 @@ class SettingsTest {
                 new KafkaListenerHost.Status(KafkaListenerHost.State.LISTENING, "localhost:9092", 0, null));
         assertThat(text).contains("http://localhost:9080/api/topics", "http://localhost:9080/health/ready",
                 "http://localhost:9080/metrics", "http://localhost:9080/openapi", "2 topic(s) in /data",
-                "Kafka     localhost:9092  (bootstrap.servers)");
+                "Console   http://localhost:9080/", "Kafka     localhost:9092  (bootstrap.servers)");
         assertThat(StartupBanner.text("u", 0, "d", new KafkaListenerHost.Status(KafkaListenerHost.State.FAILED,
                 "localhost:9092", 0, "Address already in use"))).contains("NOT listening on localhost:9092: Address already in use");
         assertThat(StartupBanner.text("u", 0, "d", new KafkaListenerHost.Status(KafkaListenerHost.State.DISABLED,

@@ -8,24 +8,17 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.junit5.ArquillianExtension;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
@@ -42,13 +35,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(ArquillianExtension.class)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class KafkaListenerIT {
-    private static final Duration POLL_TIMEOUT = Duration.ofSeconds(60);
-    /** The clients log every config at INFO (through java.util.logging here); held so the level sticks. */
-    private static final Logger KAFKA_CLIENT_LOG = Logger.getLogger("org.apache.kafka");
-
-    static {
-        KAFKA_CLIENT_LOG.setLevel(Level.WARNING);
-    }
 
     @Deployment(testable = false)
     static WebArchive deployment() {
@@ -58,43 +44,6 @@ class KafkaListenerIT {
     @BeforeEach
     void ready() {
         Http.awaitReady(Duration.ofSeconds(90));
-    }
-
-    private static String bootstrap() {
-        return "localhost:" + System.getProperty("cairn.it.kafka.port", "19092");
-    }
-
-    private static KafkaProducer<String, String> producer() {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 20_000);
-        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 60_000);
-        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 60_000);
-        return new KafkaProducer<>(p);
-    }
-
-    private static KafkaConsumer<String, String> consumer(String group) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 60_000);
-        return new KafkaConsumer<>(p);
-    }
-
-    private static List<ConsumerRecord<String, String>> pollUntil(KafkaConsumer<String, String> c, int count) {
-        List<ConsumerRecord<String, String>> out = new ArrayList<>();
-        long deadline = System.nanoTime() + POLL_TIMEOUT.toNanos();
-        while (out.size() < count && System.nanoTime() < deadline) {
-            c.poll(Duration.ofMillis(250)).forEach(out::add);
-        }
-        return out;
     }
 
     private static String createTopic(String prefix, int partitions) {
@@ -108,7 +57,7 @@ class KafkaListenerIT {
     void recordsProducedOverKafkaAreReadOverRest() throws Exception {
         String topic = createTopic("from-kafka", 2);
         List<RecordMetadata> sent = new ArrayList<>();
-        try (KafkaProducer<String, String> p = producer()) {
+        try (KafkaProducer<String, String> p = KafkaClients.producer()) {
             for (int i = 0; i < 10; i++) {
                 sent.add(p.send(new ProducerRecord<>(topic, "key-" + (i % 3), "{\"n\":" + i + "}")).get(60, TimeUnit.SECONDS));
             }
@@ -130,6 +79,12 @@ class KafkaListenerIT {
         Http.Reply rest = Http.postJson("/api/topics/" + topic + "/records", "[{\"key\":\"key-1\",\"value\":1}]");
         assertThat(rest.status()).as(rest.toString()).isEqualTo(200);
         assertThat(rest.object().getJsonArray("offsets").getJsonObject(0).getInt("partition")).isEqualTo(sent.get(1).partition());
+
+        JsonObject stats = Http.get("/api/stats").object().getJsonArray("topics").stream().map(JsonValue::asJsonObject)
+                .filter(t -> t.getString("name").equals(topic)).findFirst().orElseThrow();
+        assertThat(stats.getJsonNumber("appendedRecords").longValue()).as("Kafka and REST appends alike").isEqualTo(11);
+        assertThat(stats.getJsonNumber("logEndOffset").longValue()).isEqualTo(11);
+        assertThat(stats.getJsonNumber("appendedBytes").longValue()).isPositive();
     }
 
     @Test
@@ -144,9 +99,9 @@ class KafkaListenerIT {
         assertThat(produced.status()).as(produced.toString()).isEqualTo(200);
 
         String group = "it-" + UUID.randomUUID().toString().substring(0, 8);
-        try (KafkaConsumer<String, String> c = consumer(group)) {
+        try (KafkaConsumer<String, String> c = KafkaClients.consumer(group)) {
             c.subscribe(List.of(topic));
-            List<ConsumerRecord<String, String>> got = pollUntil(c, 20);
+            List<ConsumerRecord<String, String>> got = KafkaClients.pollUntil(c, 20);
             assertThat(got).hasSize(20);
             ConsumerRecord<String, String> first = got.stream().filter(r -> r.key().equals("order-1")).findFirst().orElseThrow();
             assertThat(first.value()).isEqualTo("{\"total\":1}");
@@ -179,13 +134,13 @@ class KafkaListenerIT {
                 .filter(c -> c.getString("name").equals("cairn-kafka-listener-ready")).findFirst().orElseThrow();
         assertThat(check.getString("status")).isEqualTo("UP");
         assertThat(check.getJsonObject("data").getString("state")).isEqualTo("LISTENING");
-        assertThat(check.getJsonObject("data").getString("address")).isEqualTo(bootstrap());
+        assertThat(check.getJsonObject("data").getString("address")).isEqualTo(KafkaClients.bootstrap());
 
         JsonObject kafka = Http.get("/api/stats").object().getJsonObject("kafka");
         assertThat(kafka.getString("state")).isEqualTo("LISTENING");
-        assertThat(kafka.getString("address")).isEqualTo(bootstrap());
+        assertThat(kafka.getString("address")).isEqualTo(KafkaClients.bootstrap());
 
         Path log = Path.of(System.getProperty("wlpHome"), "usr", "servers", "cairn-it", "logs", "messages.log");
-        assertThat(Files.readString(log)).contains("Kafka     " + bootstrap() + "  (bootstrap.servers)");
+        assertThat(Files.readString(log)).contains("Kafka     " + KafkaClients.bootstrap() + "  (bootstrap.servers)");
     }
 }
