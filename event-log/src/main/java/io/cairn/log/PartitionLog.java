@@ -94,6 +94,9 @@ public final class PartitionLog implements AutoCloseable {
     private long unflushedMessages;
     /** Flush passes done (each fsyncs the dirty segments once): lets tests see group commit at work. */
     private final AtomicLong flushes = new AtomicLong();
+    /** Written under {@code lock}, read without it. */
+    private volatile long appendedRecords;
+    private volatile long appendedBytes;
 
     /** What a partition needs from its engine: deferred work and deletion. */
     interface Background {
@@ -292,6 +295,8 @@ public final class PartitionLog implements AutoCloseable {
             end = e;
             highWatermark = e;
             unflushedMessages += v.records;
+            appendedRecords += v.records;
+            appendedBytes += v.bytes;
             needFlush = unflushedMessages >= cfg.flushMessages;
             if (needFlush) {
                 unflushedMessages = 0;
@@ -763,6 +768,19 @@ public final class PartitionLog implements AutoCloseable {
     /** Number of flush passes so far. */
     long flushCount() {
         return flushes.get();
+    }
+
+    /**
+     * Records appended since this partition was opened (or created), by any client: a counter for rates. It starts
+     * again at 0 when the engine is reopened.
+     */
+    public long appendedRecords() {
+        return appendedRecords;
+    }
+
+    /** Bytes of record batches appended since this partition was opened (or created); see {@link #appendedRecords()}. */
+    public long appendedBytes() {
+        return appendedBytes;
     }
 
     public long sizeInBytes() {

@@ -1,8 +1,10 @@
 package io.cairn.server;
 
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -11,10 +13,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.cairn.log.LogEngine;
+import io.cairn.log.kafka.ConsumerGroupInfo;
 
 /**
  * The engine's life inside the application, without the container: {@link #start} opens the engine on an executor,
  * {@link #stop} closes it, and {@link EngineState} says where it is. {@link EngineHolder} is its CDI face.
+ *
+ * <p>The Kafka listener ({@link KafkaListenerHost}) lives inside the engine's life: it starts once the engine is open
+ * (before {@link EngineOpened} is announced, so the banner can tell its address) and stops before the engine closes.
  *
  * <p>Opening runs on the executor (Liberty's managed executor in the server) so that a long recovery does not hold up
  * the application's start. A stop while opening waits for the open to end (at most the given time) and then closes
@@ -26,16 +32,24 @@ final class EngineLifecycle {
     private static final Logger log = LoggerFactory.getLogger(EngineLifecycle.class);
 
     private final ExecutorService executor;
+    private final ThreadFactory threads;
     private final Consumer<EngineOpened> onOpened;
     private final Object lock = new Object();
     private volatile EngineState state = EngineState.STARTING;
     private volatile LogEngine engine;
     private volatile Settings settings;
     private volatile String failure;
+    private volatile KafkaListenerHost kafka;
     private Future<?> opening;
 
-    EngineLifecycle(ExecutorService executor, Consumer<EngineOpened> onOpened) {
+    /**
+     * @param executor opens the engine
+     * @param threads  makes the Kafka listener's threads
+     * @param onOpened told once the engine (and the Kafka listener, when enabled) serves
+     */
+    EngineLifecycle(ExecutorService executor, ThreadFactory threads, Consumer<EngineOpened> onOpened) {
         this.executor = executor;
+        this.threads = threads;
         this.onOpened = onOpened;
     }
 
@@ -46,6 +60,7 @@ final class EngineLifecycle {
                 throw new IllegalStateException("The engine was already started (state " + state + ")");
             }
             settings = s;
+            kafka = new KafkaListenerHost(s.kafka(), threads);
             opening = executor.submit(this::open);
         }
     }
@@ -68,19 +83,8 @@ final class EngineLifecycle {
             engine = e;
             state = EngineState.OPEN;
         }
-        startKafkaListener(s.kafka());
-        onOpened.accept(new EngineOpened(e, s));
-    }
-
-    /**
-     * The Kafka protocol listener is hosted here once the event-log module provides one; until then the flag only
-     * reports that it is not available, so a deployment that asks for it is not silently left without it.
-     */
-    private static void startKafkaListener(Settings.KafkaListener kafka) {
-        if (kafka.enabled()) {
-            log.warn("cairn.kafka.enabled=true, but this build has no Kafka protocol listener: {}:{} is not served; "
-                    + "clients can use the REST API", kafka.host(), kafka.port());
-        }
+        kafka.start(e, s.defaultPartitions()); // no-op if a stop came first: it stops the listener before closing
+        onOpened.accept(new EngineOpened(e, s, kafka.status()));
     }
 
     /** The engine cannot be opened: {@code reason} is reported by health checks and 503 answers. */
@@ -111,6 +115,7 @@ final class EngineLifecycle {
             }
         }
         LogEngine e;
+        KafkaListenerHost k;
         synchronized (lock) {
             if (!state.canMoveTo(EngineState.CLOSED)) {
                 return;
@@ -118,6 +123,10 @@ final class EngineLifecycle {
             state = EngineState.CLOSED;
             e = engine;
             engine = null;
+            k = kafka;
+        }
+        if (k != null) {
+            k.stop(); // before the engine closes: in-flight Kafka requests finish on an open engine
         }
         if (e != null) {
             e.close();
@@ -147,5 +156,17 @@ final class EngineLifecycle {
 
     Settings settings() {
         return settings;
+    }
+
+    /** The Kafka listener's status; WAITING before the settings are known. */
+    KafkaListenerHost.Status kafka() {
+        KafkaListenerHost k = kafka;
+        return k == null ? new KafkaListenerHost.Status(KafkaListenerHost.State.WAITING, "", 0, failure) : k.status();
+    }
+
+    /** The Kafka listener's consumer groups; empty when it is not listening. */
+    List<ConsumerGroupInfo> consumerGroups() {
+        KafkaListenerHost k = kafka;
+        return k == null ? List.of() : k.consumerGroups();
     }
 }

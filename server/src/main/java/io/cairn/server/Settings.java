@@ -31,11 +31,36 @@ public record Settings(Path dataDir, int defaultPartitions, Optional<Long> flush
                        int maxReadRecords, String httpHost, int httpPort, KafkaListener kafka) {
 
     /**
-     * The Kafka wire protocol listener: {@code cairn.kafka.enabled} (false), {@code cairn.kafka.host} (localhost),
-     * {@code cairn.kafka.port} (9092). The listener itself lives in the event-log module; the engine holder starts
-     * it when enabled and a listener is available in the build.
+     * The Kafka wire protocol listener ({@link KafkaListenerHost}): {@code cairn.kafka.enabled} (true),
+     * {@code cairn.kafka.host} (localhost: loopback only; {@code *} for every interface), {@code cairn.kafka.port}
+     * (9092), {@code cairn.kafka.advertised.host}: the host name clients are told to connect to (default: the host,
+     * or {@code localhost} when listening on every interface; set it when remote clients connect).
      */
-    public record KafkaListener(boolean enabled, String host, int port) {
+    public record KafkaListener(boolean enabled, String host, int port, String advertisedHost) {
+        public KafkaListener {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("cairn.kafka.port must be between 0 and 65535, not " + port);
+            }
+            if (host == null || host.isBlank()) {
+                throw new IllegalArgumentException("cairn.kafka.host must not be empty");
+            }
+            if (advertisedHost == null || advertisedHost.isBlank()) {
+                advertisedHost = wildcard(host) ? "localhost" : host;
+            }
+        }
+
+        public KafkaListener(boolean enabled, String host, int port) {
+            this(enabled, host, port, null);
+        }
+
+        /** The address to bind: {@code 0.0.0.0} for {@code *}. */
+        public String bindHost() {
+            return host.equals("*") ? "0.0.0.0" : host;
+        }
+    }
+
+    private static boolean wildcard(String host) {
+        return host.equals("*") || host.equals("0.0.0.0") || host.equals("::");
     }
 
     public static final int DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024;
@@ -65,9 +90,10 @@ public record Settings(Path dataDir, int defaultPartitions, Optional<Long> flush
                 c.getOptionalValue("cairn.http.host", String.class).orElse("localhost"),
                 c.getOptionalValue("cairn.http.port", Integer.class).orElse(9080),
                 new KafkaListener(
-                        c.getOptionalValue("cairn.kafka.enabled", Boolean.class).orElse(false),
+                        c.getOptionalValue("cairn.kafka.enabled", Boolean.class).orElse(true),
                         c.getOptionalValue("cairn.kafka.host", String.class).orElse("localhost"),
-                        c.getOptionalValue("cairn.kafka.port", Integer.class).orElse(9092)));
+                        c.getOptionalValue("cairn.kafka.port", Integer.class).orElse(9092),
+                        c.getOptionalValue("cairn.kafka.advertised.host", String.class).orElse(null)));
     }
 
     /** The engine's configuration: these settings over the engine's own defaults. */
@@ -83,7 +109,7 @@ public record Settings(Path dataDir, int defaultPartitions, Optional<Long> flush
 
     /** Where a browser on this machine reaches the server ({@code localhost} when listening on every interface). */
     public String baseUrl() {
-        String host = httpHost.equals("*") || httpHost.equals("0.0.0.0") || httpHost.equals("::") ? "localhost" : httpHost;
+        String host = wildcard(httpHost) ? "localhost" : httpHost;
         return "http://" + host + ":" + httpPort;
     }
 }

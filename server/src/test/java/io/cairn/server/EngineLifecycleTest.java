@@ -3,16 +3,24 @@ package io.cairn.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
@@ -30,7 +38,14 @@ class EngineLifecycleTest {
     Path dir;
     private final ExecutorService executor = Executors.newSingleThreadExecutor();
     private final List<EngineOpened> opened = new CopyOnWriteArrayList<>();
-    private final EngineLifecycle lifecycle = new EngineLifecycle(executor, opened::add);
+    private final Set<Thread> threadsMade = ConcurrentHashMap.newKeySet();
+    private final ThreadFactory threads = r -> {
+        Thread t = new Thread(r);
+        t.setDaemon(true);
+        threadsMade.add(t);
+        return t;
+    };
+    private final EngineLifecycle lifecycle = new EngineLifecycle(executor, threads, opened::add);
 
     @AfterEach
     void shutdown() throws InterruptedException {
@@ -40,8 +55,29 @@ class EngineLifecycleTest {
     }
 
     private Settings settings() {
-        return new Settings(dir, 1, Optional.empty(), 1 << 20, 1000, "localhost", 9080,
-                new Settings.KafkaListener(false, "localhost", 9092));
+        return settings(new Settings.KafkaListener(false, "localhost", 9092));
+    }
+
+    private Settings settings(Settings.KafkaListener kafka) {
+        return new Settings(dir, 1, Optional.empty(), 1 << 20, 1000, "localhost", 9080, kafka);
+    }
+
+    /** The Kafka listener starts after the state turns OPEN; the opened event comes after it started (or failed). */
+    private void awaitOpenedEvent() throws InterruptedException {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(10));
+        while (opened.isEmpty() && Instant.now().isBefore(deadline)) {
+            Thread.sleep(10);
+        }
+        assertThat(opened).hasSize(1);
+    }
+
+    private static boolean accepts(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 2_000);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private void awaitState(EngineState expected) throws InterruptedException {
@@ -124,6 +160,51 @@ class EngineLifecycleTest {
         try (LogEngine again = LogEngine.open(LogEngineConfig.builder(dir).build())) {
             assertThat(again.topics()).as("the late open released the directory").isEmpty();
         }
+    }
+
+    @Test
+    void theKafkaListenerServesOnceTheEngineIsOpenAndStopsBeforeItCloses() throws InterruptedException {
+        lifecycle.start(settings(new Settings.KafkaListener(true, "127.0.0.1", 0)));
+        assertThat(lifecycle.kafka().state()).isIn(KafkaListenerHost.State.WAITING, KafkaListenerHost.State.LISTENING);
+        awaitOpenedEvent();
+        KafkaListenerHost.Status listening = opened.get(0).kafka();
+        assertThat(listening.state()).isEqualTo(KafkaListenerHost.State.LISTENING);
+        assertThat(listening.address()).startsWith("127.0.0.1:").isNotEqualTo("127.0.0.1:0");
+        int port = Integer.parseInt(listening.address().substring("127.0.0.1:".length()));
+        assertThat(accepts(port)).isTrue();
+        assertThat(lifecycle.engine().topic("__consumer_offsets")).as("the group coordinator's topic").isPresent();
+        assertThat(threadsMade).as("the listener's threads come from the given factory")
+                .anyMatch(t -> t.getName().startsWith("cairn-kafka-accept-"));
+
+        lifecycle.stop(5);
+        assertThat(lifecycle.kafka().state()).isEqualTo(KafkaListenerHost.State.STOPPED);
+        assertThat(accepts(port)).isFalse();
+        assertThat(lifecycle.consumerGroups()).isEmpty();
+    }
+
+    @Test
+    void aTakenKafkaPortFailsTheListenerButNotTheEngine() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            lifecycle.start(settings(new Settings.KafkaListener(true, "127.0.0.1", taken.getLocalPort())));
+            awaitOpenedEvent();
+            KafkaListenerHost.Status failed = lifecycle.kafka();
+            assertThat(failed.state()).isEqualTo(KafkaListenerHost.State.FAILED);
+            assertThat(failed.state().ready()).isFalse();
+            assertThat(failed.failure()).contains(Integer.toString(taken.getLocalPort()));
+            assertThat(opened.get(0).kafka().state()).isEqualTo(KafkaListenerHost.State.FAILED);
+            lifecycle.engine().createTopic("still-serving", 1, Map.of());
+        }
+    }
+
+    @Test
+    void aDisabledKafkaListenerIsReadyAndNeverListens() throws InterruptedException {
+        lifecycle.start(settings());
+        awaitOpenedEvent();
+        assertThat(lifecycle.kafka().state()).isEqualTo(KafkaListenerHost.State.DISABLED);
+        assertThat(lifecycle.kafka().state().ready()).isTrue();
+        assertThat(lifecycle.engine().topic("__consumer_offsets")).isEmpty();
+        lifecycle.stop(5);
+        assertThat(lifecycle.kafka().state()).isEqualTo(KafkaListenerHost.State.DISABLED);
     }
 
     @Test

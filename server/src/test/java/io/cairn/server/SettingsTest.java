@@ -34,9 +34,25 @@ class SettingsTest {
     }
 
     @Test
-    void theBannerNamesEveryUrl() {
-        String text = StartupBanner.text("http://localhost:9080", 2, "/data");
+    void theBannerNamesEveryUrlAndTheKafkaListener() {
+        String text = StartupBanner.text("http://localhost:9080", 2, "/data",
+                new KafkaListenerHost.Status(KafkaListenerHost.State.LISTENING, "localhost:9092", 0, null));
         assertThat(text).contains("http://localhost:9080/api/topics", "http://localhost:9080/health/ready",
-                "http://localhost:9080/metrics", "http://localhost:9080/openapi", "2 topic(s) in /data");
+                "http://localhost:9080/metrics", "http://localhost:9080/openapi", "2 topic(s) in /data",
+                "Console   http://localhost:9080/", "Kafka     localhost:9092  (bootstrap.servers)");
+        assertThat(StartupBanner.text("u", 0, "d", new KafkaListenerHost.Status(KafkaListenerHost.State.FAILED,
+                "localhost:9092", 0, "Address already in use"))).contains("NOT listening on localhost:9092: Address already in use");
+        assertThat(StartupBanner.text("u", 0, "d", new KafkaListenerHost.Status(KafkaListenerHost.State.DISABLED,
+                "localhost:9092", 0, null))).contains("Kafka     off (cairn.kafka.enabled=false)");
+    }
+
+    @Test
+    void theKafkaListenerAdvertisesItsHostOrLocalhostForEveryInterface() {
+        assertThat(new Settings.KafkaListener(true, "localhost", 9092).advertisedHost()).isEqualTo("localhost");
+        Settings.KafkaListener everywhere = new Settings.KafkaListener(true, "*", 9092);
+        assertThat(everywhere.bindHost()).isEqualTo("0.0.0.0");
+        assertThat(everywhere.advertisedHost()).isEqualTo("localhost");
+        assertThat(new Settings.KafkaListener(true, "*", 9092, "cairn.example.com").advertisedHost()).isEqualTo("cairn.example.com");
+        assertThatThrownBy(() -> new Settings.KafkaListener(true, "localhost", 70000)).hasMessageContaining("cairn.kafka.port");
     }
 }

@@ -71,6 +71,6 @@ class ObservabilityIT {
         Http.Reply r = Http.get("/openapi");
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.body()).contains("/api/topics").contains("/api/topics/{name}/records")
-                .contains("/api/topics/{name}/partitions/{partition}/records");
+                .contains("/api/topics/{name}/partitions/{partition}/records").contains("/api/stats").contains("/api/groups");
     }
 }

@@ -1,12 +1,14 @@
 package io.cairn.log.kafka;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -156,6 +158,36 @@ final class GroupCoordinator {
 
     void topicDeleted(String topic) {
         offsets.topicDeleted(topic);
+    }
+
+    /** Every live group (members or committed offsets), sorted by id, with its committed offsets. */
+    List<ConsumerGroupInfo> snapshot() {
+        Map<String, Group> all = new TreeMap<>(groups);
+        for (String id : offsets.groups()) {
+            all.putIfAbsent(id, null);
+        }
+        List<ConsumerGroupInfo> out = new ArrayList<>(all.size());
+        for (Map.Entry<String, Group> e : all.entrySet()) {
+            String state = State.EMPTY.kafkaName;
+            int members = 0;
+            Group g = e.getValue();
+            if (g != null) {
+                synchronized (g) {
+                    state = g.state.kafkaName;
+                    members = g.members.size();
+                }
+            }
+            List<ConsumerGroupInfo.CommittedOffset> committed = new ArrayList<>();
+            offsets.offsets(e.getKey()).forEach((tp, c) -> committed.add(
+                    new ConsumerGroupInfo.CommittedOffset(tp.topic(), tp.partition(), c.offset(), c.commitTimestamp())));
+            if (State.DEAD.kafkaName.equals(state) && committed.isEmpty()) {
+                continue;
+            }
+            committed.sort(Comparator.comparing(ConsumerGroupInfo.CommittedOffset::topic)
+                    .thenComparingInt(ConsumerGroupInfo.CommittedOffset::partition));
+            out.add(new ConsumerGroupInfo(e.getKey(), state, members, committed));
+        }
+        return out;
     }
 
     CompletableFuture<AbstractResponse> handle(AbstractRequest request, short v, String clientId, String clientHost,

@@ -155,6 +155,10 @@ final class KafkaApis {
         groups.close();
     }
 
+    List<ConsumerGroupInfo> consumerGroups() {
+        return groups.snapshot();
+    }
+
     CompletableFuture<AbstractResponse> handle(RequestContext ctx, AbstractRequest request) {
         short v = ctx.apiVersion();
         return switch (request.apiKey()) {

@@ -1,6 +1,7 @@
 package io.cairn.log.kafka;
 
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -41,7 +42,7 @@ public final class KafkaBroker implements AutoCloseable {
     private EventLoopGroup ioGroup;
     private ThreadPoolExecutor workers;
     private ScheduledThreadPoolExecutor timer;
-    private KafkaApis apis;
+    private volatile KafkaApis apis;
     private Channel serverChannel;
     private volatile int boundPort = -1;
     private volatile boolean closed;
@@ -85,7 +86,7 @@ public final class KafkaBroker implements AutoCloseable {
             Thread.currentThread().interrupt();
             close();
             throw new LogException("Interrupted while binding " + config.host() + ":" + config.port());
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Netty rethrows the bind's checked exceptions (BindException) undeclared
             close();
             throw new LogException("Cannot listen on " + config.host() + ":" + config.port() + ": " + e, e);
         }
@@ -124,16 +125,37 @@ public final class KafkaBroker implements AutoCloseable {
         connections.decrementAndGet();
     }
 
+    /**
+     * The consumer groups the coordinator knows (with members, or with committed offsets), each with its committed
+     * offsets: a snapshot, cheap enough to poll (it copies in-memory state). Empty before {@link #start()}.
+     */
+    public List<ConsumerGroupInfo> consumerGroups() {
+        KafkaApis a = apis;
+        return a == null ? List.of() : a.consumerGroups();
+    }
+
     /** Open client connections. */
     public int connectionCount() {
         return connections.get();
     }
 
-    private static ThreadFactory named(String name) {
+    /** Threads of one role, from the configured factory (named by the broker) or plain daemon threads. */
+    private ThreadFactory named(String name) {
         AtomicInteger n = new AtomicInteger();
+        ThreadFactory factory = config.threadFactory();
         return r -> {
-            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-            t.setDaemon(true);
+            Thread t;
+            if (factory == null) {
+                t = new Thread(r);
+                t.setDaemon(true);
+            } else {
+                t = factory.newThread(r);
+                if (t == null) {
+                    throw new IllegalStateException("The thread factory made no thread for " + name
+                            + " (is the application stopping?)");
+                }
+            }
+            t.setName(name + "-" + n.incrementAndGet());
             return t;
         };
     }

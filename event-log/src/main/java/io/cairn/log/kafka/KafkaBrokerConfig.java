@@ -1,5 +1,7 @@
 package io.cairn.log.kafka;
 
+import java.util.concurrent.ThreadFactory;
+
 import io.cairn.log.LogException;
 
 /**
@@ -23,13 +25,18 @@ import io.cairn.log.LogException;
  * @param groupInitialRebalanceDelayMs how long a rebalance of an empty group waits for more members
  * @param offsetsTopicPartitions       partitions of {@code __consumer_offsets} when it is created
  * @param producerStateScanBytes       bytes at the tail of a partition scanned to rebuild idempotent producer state
+ * @param threadFactory                makes every thread of the broker (accept and I/O event loops, request workers,
+ *                                     timer); the broker names them {@code cairn-kafka-<role>-<n>}. Null: the broker
+ *                                     makes plain daemon threads. A container passes its managed thread factory
+ *                                     (e.g. Jakarta Concurrency's {@code ManagedThreadFactory}), so that the threads
+ *                                     belong to the application
  */
 public record KafkaBrokerConfig(String host, int port, String advertisedHost, int nodeId, String clusterId,
                                 int maxFrameBytes, int maxConnections, int maxInFlightRequests, int ioThreads,
                                 int workerThreads, boolean autoCreateTopics, int defaultPartitions,
                                 int groupMinSessionTimeoutMs, int groupMaxSessionTimeoutMs,
                                 int groupInitialRebalanceDelayMs, int offsetsTopicPartitions,
-                                long producerStateScanBytes) {
+                                long producerStateScanBytes, ThreadFactory threadFactory) {
 
     public KafkaBrokerConfig {
         if (port < 0 || port > 65535) {
@@ -83,6 +90,7 @@ public record KafkaBrokerConfig(String host, int port, String advertisedHost, in
         private int groupInitialRebalanceDelayMs = 3_000;
         private int offsetsTopicPartitions = 1;
         private long producerStateScanBytes = 64L * 1024 * 1024;
+        private ThreadFactory threadFactory;
 
         public Builder host(String v) {
             host = v;
@@ -169,11 +177,16 @@ public record KafkaBrokerConfig(String host, int port, String advertisedHost, in
             return this;
         }
 
+        public Builder threadFactory(ThreadFactory v) {
+            threadFactory = v;
+            return this;
+        }
+
         public KafkaBrokerConfig build() {
             return new KafkaBrokerConfig(host, port, advertisedHost, nodeId, clusterId, maxFrameBytes, maxConnections,
                     maxInFlightRequests, ioThreads, workerThreads, autoCreateTopics, defaultPartitions,
                     groupMinSessionTimeoutMs, groupMaxSessionTimeoutMs, groupInitialRebalanceDelayMs,
-                    offsetsTopicPartitions, producerStateScanBytes);
+                    offsetsTopicPartitions, producerStateScanBytes, threadFactory);
         }
     }
 }
