@@ -7,6 +7,8 @@ import java.util.Properties;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
+import jakarta.json.JsonObject;
+
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -28,8 +30,20 @@ final class KafkaClients {
     private KafkaClients() {
     }
 
+    /**
+     * The listener's {@code bootstrap.servers}, as {@code GET /api/stats} reports it: the test server binds any free
+     * port (a fixed one clashed with other brokers on shared machines), a new one at each deployment.
+     */
     static String bootstrap() {
-        return "localhost:" + System.getProperty("cairn.it.kafka.port", "19092");
+        Http.Reply stats = Http.get("/api/stats");
+        if (stats.status() != 200) {
+            throw new AssertionError("No Kafka listener address: " + stats);
+        }
+        JsonObject kafka = stats.object().getJsonObject("kafka");
+        if (!kafka.getString("state").equals("LISTENING")) {
+            throw new AssertionError("The Kafka listener is not listening: " + kafka);
+        }
+        return kafka.getString("address");
     }
 
     static KafkaProducer<String, String> producer() {

@@ -134,13 +134,11 @@ class KafkaListenerIT {
                 .filter(c -> c.getString("name").equals("cairn-kafka-listener-ready")).findFirst().orElseThrow();
         assertThat(check.getString("status")).isEqualTo("UP");
         assertThat(check.getJsonObject("data").getString("state")).isEqualTo("LISTENING");
-        assertThat(check.getJsonObject("data").getString("address")).isEqualTo(KafkaClients.bootstrap());
-
-        JsonObject kafka = Http.get("/api/stats").object().getJsonObject("kafka");
-        assertThat(kafka.getString("state")).isEqualTo("LISTENING");
-        assertThat(kafka.getString("address")).isEqualTo(KafkaClients.bootstrap());
+        String address = check.getJsonObject("data").getString("address");
+        assertThat(address).matches("localhost:[1-9][0-9]*").isEqualTo(KafkaClients.bootstrap());
+        assertThat(check.getJsonObject("data").getInt("connections")).isNotNegative();
 
         Path log = Path.of(System.getProperty("wlpHome"), "usr", "servers", "cairn-it", "logs", "messages.log");
-        assertThat(Files.readString(log)).contains("Kafka     " + KafkaClients.bootstrap() + "  (bootstrap.servers)");
+        assertThat(Files.readString(log)).contains("Kafka     " + address + "  (bootstrap.servers)");
     }
 }
