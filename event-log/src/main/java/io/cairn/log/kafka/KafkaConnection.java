@@ -172,7 +172,21 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             close(null);
             return;
         }
-        done.whenComplete((v, e) -> schedule());
+        done.whenComplete((v, e) -> afterRequest());
+    }
+
+    /**
+     * Moves on to the next queued request. With nothing queued (the usual case for a consumer, which has one fetch in
+     * flight) the connection just goes idle here instead of waking a worker only to find the queue empty.
+     */
+    private void afterRequest() {
+        synchronized (this) {
+            if (queue.isEmpty() && !aborted && !waitingForWritable) {
+                busy = false;
+                return;
+            }
+        }
+        schedule();
     }
 
     /** Parses, dispatches and answers one request; the future completes once the response is handed to Netty. */
