@@ -2,7 +2,6 @@ package io.cairn.log;
 
 import java.io.File;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
 import java.util.Optional;
@@ -463,26 +462,6 @@ final class LogSegment {
         records.flush();
     }
 
-    void flushIndexes() {
-        offsetIndex.flush();
-        timeIndex.flush();
-    }
-
-    /** Removes everything at or after {@code offset}; used only by recovery and replication. */
-    int truncateTo(long offset) throws IOException {
-        int position = positionOf(offset, records.sizeInBytes());
-        if (position < 0) {
-            return 0;
-        }
-        int removed = records.truncateTo(position);
-        rebuildAfterTruncate();
-        return removed;
-    }
-
-    private void rebuildAfterTruncate() throws IOException {
-        rebuild(true, rollingBaseTimeMs);
-    }
-
     long nextOffset() {
         return nextOffset;
     }
@@ -540,12 +519,6 @@ final class LogSegment {
         for (String kind : new String[]{LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX}) {
             Files.deleteIfExists(new File(dir, fileName(baseOffset, kind) + DELETED_SUFFIX).toPath());
         }
-    }
-
-    ByteBuffer readFully(int position, int size) throws IOException {
-        ByteBuffer buf = ByteBuffer.allocate(size);
-        records.readInto(buf, position);
-        return buf;
     }
 
     @Override

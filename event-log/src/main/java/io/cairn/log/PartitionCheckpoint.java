@@ -69,10 +69,6 @@ record PartitionCheckpoint(long logStartOffset, long recoveryPoint, boolean clea
         FileUtil.fsyncDirectory(dir.toPath());
     }
 
-    PartitionCheckpoint withLogStartOffset(long v) {
-        return new PartitionCheckpoint(v, recoveryPoint, cleanShutdown, cleanerOffset);
-    }
-
     private static final class LoggerHolder {
         static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PartitionCheckpoint.class);
     }
