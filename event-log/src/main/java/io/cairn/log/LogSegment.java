@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.kafka.common.record.FileRecords;
 import org.apache.kafka.common.record.MemoryRecords;
@@ -44,6 +45,12 @@ final class LogSegment {
     private int bytesSinceLastIndexEntry;
     private long maxTimestampSoFar = RecordBatch.NO_TIMESTAMP;
     private int truncatedAtOpen;
+    /**
+     * Bytes [0, verifiedTo) of the file passed a CRC check in this process: they were validated before being
+     * appended, checked by a recovery scan, or checked by an earlier verified read. Reads below it need not check
+     * again; see docs/durability.md ("Verifying reads once").
+     */
+    private final AtomicInteger verifiedTo = new AtomicInteger();
 
     /** Gives segments the topic's current config (it can change at runtime). */
     interface TopicConfigHolder {
@@ -277,6 +284,7 @@ final class LogSegment {
                 records.truncateTo(validBytes);
             }
         }
+        verifiedTo.set(validBytes);
         nextOffset = next;
         largestTimestamp = maxTimestampSoFar;
         rollingBaseTimeMs = firstBatchTimestamp().orElse(nowMs);
@@ -325,6 +333,8 @@ final class LogSegment {
             rollingBaseTimeMs = nowMs;
         }
         records.append(batches);
+        // The caller validated every batch (CRC included) before appending: a verified prefix grows with it.
+        verifiedTo.compareAndSet(position, position + batches.sizeInBytes());
         int p = position;
         for (MutableRecordBatch b : batches.batches()) {
             indexBatch(b.baseOffset(), p, b.sizeInBytes(), b.maxTimestamp());
@@ -348,9 +358,32 @@ final class LogSegment {
      * {@code minOneBatch}.
      */
     Slice read(long offset, int maxBytes, int maxPosition, boolean minOneBatch, boolean verify) throws IOException {
+        return read(offset, maxBytes, maxPosition, minOneBatch, verify, false);
+    }
+
+    /**
+     * Like {@link #read(long, int, int, boolean, boolean)}; with {@code partialTail}, a read lying wholly in the
+     * verified prefix may end inside a batch, as the Kafka fetch protocol allows (clients drop an incomplete last
+     * batch). Such a read needs no pass over the data at all: the slice is sent with sendfile, unread by the broker.
+     * It still starts with one whole batch (or is empty when that batch exceeds maxBytes without minOneBatch).
+     */
+    Slice read(long offset, int maxBytes, int maxPosition, boolean minOneBatch, boolean verify, boolean partialTail)
+            throws IOException {
         int start = positionOf(offset, maxPosition);
         if (start < 0) {
             return null;
+        }
+        int verified = verify ? verifiedTo.get() : maxPosition;
+        if (partialTail && start < verified) {
+            int first = batchSizeAt(start);
+            int end = (int) Math.min((long) maxPosition, (long) start + Math.max(maxBytes, minOneBatch ? first : 0));
+            if (first > end - start) {
+                if (!minOneBatch) {
+                    return new Slice(records.slice(start, 0), start);
+                }
+            } else if (end <= verified) {
+                return new Slice(records.slice(start, end - start), start);
+            }
         }
         int taken = 0;
         boolean firstTooLarge = false;
@@ -376,7 +409,24 @@ final class LogSegment {
         if (taken == 0) {
             return null;
         }
+        if (verify && start <= verified) {
+            verifiedTo.accumulateAndGet(start + taken, Math::max);
+        }
         return new Slice(records.slice(start, taken), start);
+    }
+
+    private static final ThreadLocal<java.nio.ByteBuffer> SIZE_PREFIX =
+            ThreadLocal.withInitial(() -> java.nio.ByteBuffer.allocate(BatchScanner.LOG_OVERHEAD));
+
+    /** Size of the batch at {@code position} (a batch start inside the verified prefix) from its size prefix. */
+    private int batchSizeAt(int position) throws IOException {
+        java.nio.ByteBuffer b = SIZE_PREFIX.get().clear();
+        while (b.hasRemaining()) {
+            if (records.channel().read(b, position + b.position()) < 0) {
+                throw new IOException(records.file() + ": file ended inside the batch header at position " + position);
+            }
+        }
+        return BatchScanner.LOG_OVERHEAD + b.getInt(8);
     }
 
     /**

@@ -511,6 +511,19 @@ public final class PartitionLog implements AutoCloseable {
      * @throws LogException.OffsetOutOfRangeException if {@code offset} is below the log start or above the log end
      */
     public ReadResult read(long offset, int maxBytes, boolean minOneBatch, ReadLimit limit) {
+        return read(offset, maxBytes, minOneBatch, limit, false);
+    }
+
+    /**
+     * A read for the Kafka fetch path: like {@link #read(long, int, boolean, ReadLimit)} up to the high watermark, but
+     * the result may end with an incomplete batch, which the Kafka protocol allows and clients drop. That lets a
+     * fetch of already-verified data skip reading it entirely (see {@link LogSegment}'s partialTail).
+     */
+    public ReadResult fetch(long offset, int maxBytes, boolean minOneBatch) {
+        return read(offset, maxBytes, minOneBatch, ReadLimit.HIGH_WATERMARK, true);
+    }
+
+    private ReadResult read(long offset, int maxBytes, boolean minOneBatch, ReadLimit limit, boolean partialTail) {
         ensureOpen();
         LogEnd e = end;
         LogEnd bound = limit == ReadLimit.HIGH_WATERMARK ? highWatermark : e;
@@ -530,7 +543,7 @@ public final class PartitionLog implements AutoCloseable {
             for (LogSegment s : segments.tailMap(from, true).values()) {
                 boolean last = s == bound.segment() || s.baseOffset >= bound.segment().baseOffset;
                 int maxPosition = last ? bound.position() : s.sizeInBytes();
-                LogSegment.Slice slice = s.read(offset, maxBytes, maxPosition, minOneBatch, verifyReads);
+                LogSegment.Slice slice = s.read(offset, maxBytes, maxPosition, minOneBatch, verifyReads, partialTail);
                 if (slice != null) {
                     return new ReadResult(slice.records(), highWatermark.offset(), start, e.offset());
                 }
@@ -541,7 +554,7 @@ public final class PartitionLog implements AutoCloseable {
         } catch (ClosedChannelException gone) {
             ensureOpen(); // closed meanwhile: retrying would find the same closed channels
             // The segment was deleted by retention while we read it: the offset is no longer in the log.
-            return read(Math.max(offset, logStartOffset), maxBytes, minOneBatch, limit);
+            return read(Math.max(offset, logStartOffset), maxBytes, minOneBatch, limit, partialTail);
         } catch (IOException ex) {
             throw ioFailure("read from", ex);
         }

@@ -147,7 +147,7 @@ final class FetchHandler {
             PartitionLog log = t.log;
             int limit = (int) Math.max(0, Math.min(t.request.partitionMaxBytes(), remaining));
             try {
-                PartitionLog.ReadResult r = log.read(t.request.fetchOffset(), limit, minOneBatch, PartitionLog.ReadLimit.HIGH_WATERMARK);
+                PartitionLog.ReadResult r = log.fetch(t.request.fetchOffset(), limit, minOneBatch);
                 int size = r.sizeInBytes();
                 pd.setErrorCode(Errors.NONE.code()).setHighWatermark(r.highWatermark()).setLastStableOffset(r.highWatermark())
                         .setLogStartOffset(r.logStartOffset()).setRecords(r.records());
