@@ -44,7 +44,7 @@ final class EngineLifecycle {
 
     /**
      * @param executor opens the engine
-     * @param threads  makes the Kafka listener's threads
+     * @param threads  makes the engine's and the Kafka listener's threads
      * @param onOpened told once the engine (and the Kafka listener, when enabled) serves
      */
     EngineLifecycle(ExecutorService executor, ThreadFactory threads, Consumer<EngineOpened> onOpened) {
@@ -70,7 +70,7 @@ final class EngineLifecycle {
         log.info("Opening the log engine on {}", s.dataDir().toAbsolutePath());
         LogEngine e;
         try {
-            e = LogEngine.open(s.engineConfig());
+            e = LogEngine.open(s.engineConfig(threads));
         } catch (RuntimeException ex) {
             failed(ex.getMessage(), ex);
             return;

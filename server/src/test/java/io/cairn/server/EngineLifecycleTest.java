@@ -163,6 +163,30 @@ class EngineLifecycleTest {
     }
 
     @Test
+    void theEnginesThreadsComeFromTheGivenFactoryAndEndWhenItCloses() throws InterruptedException {
+        lifecycle.start(settings());
+        awaitState(EngineState.OPEN);
+        lifecycle.engine().createTopic("t", 2, Map.of());
+        assertThat(threadsMade).as("scheduler and cleaner threads")
+                .anyMatch(t -> t.getName().startsWith("cairn-log-scheduler-"))
+                .anyMatch(t -> t.getName().startsWith("cairn-log-cleaner-"));
+        Set<Thread> before = Set.copyOf(threadsMade);
+        Set<String> engineThreadsNotFromTheFactory = new java.util.HashSet<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith("cairn-log-") && !threadsMade.contains(t)) {
+                engineThreadsNotFromTheFactory.add(t.getName());
+            }
+        }
+        assertThat(engineThreadsNotFromTheFactory).isEmpty();
+
+        lifecycle.stop(5);
+        for (Thread t : before) {
+            t.join(5_000);
+        }
+        assertThat(before).as("no engine thread outlives the engine").noneMatch(Thread::isAlive);
+    }
+
+    @Test
     void theKafkaListenerServesOnceTheEngineIsOpenAndStopsBeforeItCloses() throws InterruptedException {
         lifecycle.start(settings(new Settings.KafkaListener(true, "127.0.0.1", 0)));
         assertThat(lifecycle.kafka().state()).isIn(KafkaListenerHost.State.WAITING, KafkaListenerHost.State.LISTENING);
