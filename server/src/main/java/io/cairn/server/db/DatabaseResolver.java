@@ -1,0 +1,150 @@
+package io.cairn.server.db;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Properties;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
+/**
+ * Chooses the platform database (see {@link DatabaseSettings} and docs/server.md, "Platform database"):
+ * <ol>
+ *   <li>{@code cairn.db.url} when configured: used as it is, even when it does not answer yet. An explicit choice is
+ *       never swapped for another database behind the operator's back (tables written elsewhere would look lost);
+ *       readiness reports it DOWN instead.</li>
+ *   <li>else the local service ({@code cairn.db.local}, 127.0.0.1:5432) if a login to it succeeds within
+ *       {@link #PROBE_TIMEOUT_SECONDS}: its database {@code cairn.db.name} is created if missing;</li>
+ *   <li>else an embedded PostgreSQL (zonky: real PostgreSQL binaries unpacked from a jar) on a free loopback port,
+ *       its data under the Cairn data directory so that it survives restarts, with the same database created.</li>
+ * </ol>
+ */
+final class DatabaseResolver {
+    private static final Logger log = LoggerFactory.getLogger(DatabaseResolver.class);
+    /** A local service that takes longer than this to log in is not "answering"; keeps start-up quick without one. */
+    static final int PROBE_TIMEOUT_SECONDS = 2;
+    /** initdb plus the first start can take a while on a busy 2-core machine. */
+    private static final Duration EMBEDDED_START_WAIT = Duration.ofSeconds(60);
+    /** SQLSTATE duplicate_database: another process created it between our check and our CREATE. */
+    private static final String DUPLICATE_DATABASE = "42P04";
+
+    private DatabaseResolver() {
+    }
+
+    /** Where the platform database is; {@link #close()} stops the embedded server, if this one started it. */
+    static final class Resolved implements AutoCloseable {
+        final PlatformDatabase.Source source;
+        final String url;
+        final String user;
+        final String password;
+        /** What was chosen, for people: "cairn.db.url", "local PostgreSQL service at ...", "embedded PostgreSQL, data in ...". */
+        final String reason;
+        private final EmbeddedPostgres embedded;
+
+        Resolved(PlatformDatabase.Source source, String url, String user, String password, String reason,
+                 EmbeddedPostgres embedded) {
+            this.source = source;
+            this.url = url;
+            this.user = user;
+            this.password = password;
+            this.reason = reason;
+            this.embedded = embedded;
+        }
+
+        @Override
+        public void close() {
+            if (embedded != null) {
+                try {
+                    embedded.close(); // pg_ctl stop -m fast: a clean shutdown, no recovery at the next start
+                } catch (IOException e) {
+                    log.warn("Stopping the embedded PostgreSQL failed: {}", e.toString());
+                }
+            }
+        }
+    }
+
+    static Resolved resolve(DatabaseSettings s) throws IOException, SQLException {
+        if (s.url().isPresent()) {
+            return new Resolved(PlatformDatabase.Source.CONFIGURED, s.url().get(), s.user(), s.password().orElse(null),
+                    "cairn.db.url", null);
+        }
+        String passedOver;
+        if (s.local().isPresent()) {
+            DatabaseSettings.HostPort local = s.local().get();
+            String server = "jdbc:postgresql://" + local.host() + ":" + local.port() + "/";
+            try {
+                ensureDatabase(server, s.user(), s.password().orElse(null), s.name());
+                return new Resolved(PlatformDatabase.Source.LOCAL, server + s.name(), s.user(),
+                        s.password().orElse(null), "local PostgreSQL service at " + local, null);
+            } catch (SQLException e) {
+                passedOver = "the local service at " + local + " did not answer (" + e.getMessage() + ")";
+                log.info("Platform database: {}; starting an embedded PostgreSQL", passedOver);
+            }
+        } else {
+            passedOver = "cairn.db.local is off";
+        }
+        return startEmbedded(s, passedOver);
+    }
+
+    private static Resolved startEmbedded(DatabaseSettings s, String passedOver) throws IOException, SQLException {
+        Files.createDirectories(s.embeddedDir());
+        EmbeddedPostgres pg = EmbeddedPostgres.builder()
+                .setDataDirectory(s.embeddedDir())
+                .setCleanDataDirectory(false) // keep the data: initdb runs only when the directory has none
+                .setRegisterShutdownHook(false) // the application stops it; a JVM hook would pin the app's class loader
+                .setServerConfig("listen_addresses", "127.0.0.1")
+                .setPGStartupWait(EMBEDDED_START_WAIT)
+                .start();
+        try {
+            String server = "jdbc:postgresql://127.0.0.1:" + pg.getPort() + "/";
+            ensureDatabase(server, "postgres", null, s.name());
+            log.info("Platform database: embedded PostgreSQL on 127.0.0.1:{}, data in {} ({})", pg.getPort(),
+                    s.embeddedDir(), passedOver);
+            return new Resolved(PlatformDatabase.Source.EMBEDDED, server + s.name(), "postgres", null,
+                    "embedded PostgreSQL, data in " + s.embeddedDir(), pg);
+        } catch (SQLException | RuntimeException e) {
+            pg.close();
+            throw e;
+        }
+    }
+
+    /** Logs in to the server's {@code postgres} database and creates {@code name} there if it is missing. */
+    private static void ensureDatabase(String server, String user, String password, String name) throws SQLException {
+        Properties p = new Properties();
+        p.setProperty("user", user);
+        if (password != null) {
+            p.setProperty("password", password);
+        }
+        p.setProperty("connectTimeout", Integer.toString(PROBE_TIMEOUT_SECONDS));
+        p.setProperty("loginTimeout", Integer.toString(PROBE_TIMEOUT_SECONDS));
+        p.setProperty("socketTimeout", "30");
+        p.setProperty("ApplicationName", "cairn");
+        try (Connection c = DriverManager.getConnection(server + "postgres", p)) {
+            try (PreparedStatement q = c.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
+                q.setString(1, name);
+                try (ResultSet r = q.executeQuery()) {
+                    if (r.next()) {
+                        return;
+                    }
+                }
+            }
+            try (Statement create = c.createStatement()) {
+                create.execute("CREATE DATABASE " + name); // name is a checked identifier (DatabaseSettings)
+                log.info("Created database {} on {}", name, server);
+            } catch (SQLException e) {
+                if (!DUPLICATE_DATABASE.equals(e.getSQLState())) {
+                    throw e;
+                }
+            }
+        }
+    }
+}
