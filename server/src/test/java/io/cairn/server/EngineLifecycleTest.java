@@ -45,7 +45,7 @@ class EngineLifecycleTest {
         threadsMade.add(t);
         return t;
     };
-    private final EngineLifecycle lifecycle = new EngineLifecycle(executor, threads, opened::add);
+    private final EngineLifecycle lifecycle = new EngineLifecycle(executor, threads, null, opened::add);
 
     @AfterEach
     void shutdown() throws InterruptedException {

@@ -3,7 +3,6 @@ package io.cairn.server.db;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -15,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.postgresql.Driver;
 
 /**
  * Chooses the platform database (see {@link DatabaseSettings} and docs/server.md, "Platform database"):
@@ -36,6 +36,8 @@ final class DatabaseResolver {
     private static final Duration EMBEDDED_START_WAIT = Duration.ofSeconds(60);
     /** SQLSTATE duplicate_database: another process created it between our check and our CREATE. */
     private static final String DUPLICATE_DATABASE = "42P04";
+
+    private static final Driver DRIVER = new Driver();
 
     private DatabaseResolver() {
     }
@@ -86,6 +88,9 @@ final class DatabaseResolver {
                 return new Resolved(PlatformDatabase.Source.LOCAL, server + s.name(), s.user(),
                         s.password().orElse(null), "local PostgreSQL service at " + local, null);
             } catch (SQLException e) {
+                if (!unreachable(e)) {
+                    throw e; // it answered, and something else went wrong: say so rather than hide it behind a fallback
+                }
                 passedOver = "the local service at " + local + " did not answer (" + e.getMessage() + ")";
                 log.info("Platform database: {}; starting an embedded PostgreSQL", passedOver);
             }
@@ -117,6 +122,15 @@ final class DatabaseResolver {
         }
     }
 
+    /**
+     * Whether the failure means "no usable server there": a connection failure (SQLSTATE class 08: refused, timed
+     * out) or a refused login (class 28: a service that wants a password we do not have).
+     */
+    static boolean unreachable(SQLException e) {
+        String state = e.getSQLState();
+        return state != null && (state.startsWith("08") || state.startsWith("28"));
+    }
+
     /** Logs in to the server's {@code postgres} database and creates {@code name} there if it is missing. */
     private static void ensureDatabase(String server, String user, String password, String name) throws SQLException {
         Properties p = new Properties();
@@ -128,7 +142,9 @@ final class DatabaseResolver {
         p.setProperty("loginTimeout", Integer.toString(PROBE_TIMEOUT_SECONDS));
         p.setProperty("socketTimeout", "30");
         p.setProperty("ApplicationName", "cairn");
-        try (Connection c = DriverManager.getConnection(server + "postgres", p)) {
+        // The driver itself, not DriverManager: DriverManager only hands out drivers registered by the caller's class
+        // loader, and after a redeployment the registered one is the previous deployment's ("No suitable driver").
+        try (Connection c = DRIVER.connect(server + "postgres", p)) {
             try (PreparedStatement q = c.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
                 q.setString(1, name);
                 try (ResultSet r = q.executeQuery()) {

@@ -130,6 +130,16 @@ class PlatformDatabaseTest {
     }
 
     @Test
+    void aLocalServiceThatRefusesTheLoginIsPassedOverToo() throws Exception {
+        DatabaseSettings s = new DatabaseSettings(Optional.empty(), "no_such_role", Optional.empty(),
+                Optional.of(LOCAL_SERVICE), "cairn", 4, dataDir.resolve(".postgres"));
+        try (DatabaseResolver.Resolved r = DatabaseResolver.resolve(s); ConnectionPool p = pool(r)) {
+            assertThat(r.source).isEqualTo(PlatformDatabase.Source.EMBEDDED);
+            assertThat(query(p, "SELECT 1")).isEqualTo("1");
+        }
+    }
+
+    @Test
     void theLocalProbeCanBeSwitchedOff() throws Exception {
         DatabaseSettings s = settings(Optional.empty(), Optional.empty(), "cairn");
         try (DatabaseResolver.Resolved r = DatabaseResolver.resolve(s)) {
