@@ -1,5 +1,6 @@
 package io.cairn.server.db;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.sql.Connection;
@@ -102,13 +103,26 @@ final class DatabaseResolver {
 
     private static Resolved startEmbedded(DatabaseSettings s, String passedOver) throws IOException, SQLException {
         Files.createDirectories(s.embeddedDir());
-        EmbeddedPostgres pg = EmbeddedPostgres.builder()
-                .setDataDirectory(s.embeddedDir())
-                .setCleanDataDirectory(false) // keep the data: initdb runs only when the directory has none
-                .setRegisterShutdownHook(false) // the application stops it; a JVM hook would pin the app's class loader
-                .setServerConfig("listen_addresses", "127.0.0.1")
-                .setPGStartupWait(EMBEDDED_START_WAIT)
-                .start();
+        // PostgreSQL's own output (initdb, server log) goes to a file next to its data directory rather than through
+        // zonky's pipe, which would need a reader thread of its own outside Liberty's managed threads. (Not inside
+        // the data directory: initdb wants that empty.)
+        File logFile = s.embeddedDir().resolveSibling(s.embeddedDir().getFileName() + ".log").toFile();
+        ProcessBuilder.Redirect toLog = ProcessBuilder.Redirect.appendTo(logFile);
+        EmbeddedPostgres pg;
+        try {
+            pg = EmbeddedPostgres.builder()
+                    .setDataDirectory(s.embeddedDir())
+                    .setCleanDataDirectory(false) // keep the data: initdb runs only when the directory has none
+                    .setRegisterShutdownHook(false) // the application stops it; a JVM hook would pin the app's class loader
+                    .setServerConfig("listen_addresses", "127.0.0.1")
+                    .setOutputRedirector(toLog)
+                    .setErrorRedirector(toLog)
+                    .setPGStartupWait(EMBEDDED_START_WAIT)
+                    .start();
+        } catch (IOException | RuntimeException e) {
+            throw new IOException("The embedded PostgreSQL did not start (" + passedOver + "): " + e.getMessage()
+                    + "; its log is " + logFile, e);
+        }
         try {
             String server = "jdbc:postgresql://127.0.0.1:" + pg.getPort() + "/";
             ensureDatabase(server, "postgres", null, s.name());

@@ -116,12 +116,16 @@ class PlatformDatabaseTest {
             assertThat(r.reason).isEqualTo("embedded PostgreSQL, data in " + s.embeddedDir());
             assertThat(query(p, "SELECT current_database()")).isEqualTo("cairn");
             assertThat(query(p, "SHOW server_version")).startsWith("14.");
+            assertThat(Thread.getAllStackTraces().keySet()).as("no output-reader thread of zonky's outside the container")
+                    .noneMatch(t -> t.getName().startsWith("postgres:pid(") || t.getName().startsWith("initdb:pid("));
             try (Connection c = p.getConnection(); Statement st = c.createStatement()) {
                 st.execute("CREATE TABLE kept (v text)");
                 st.execute("INSERT INTO kept VALUES ('across restarts')");
             }
         }
         assertThat(Files.exists(s.embeddedDir().resolve("PG_VERSION"))).as("data under the Cairn data dir").isTrue();
+        assertThat(Files.readString(dataDir.resolve(".postgres.log"))).as("PostgreSQL's own log")
+                .contains("ready to accept connections");
 
         try (DatabaseResolver.Resolved r = DatabaseResolver.resolve(s); ConnectionPool p = pool(r)) {
             assertThat(r.source).isEqualTo(PlatformDatabase.Source.EMBEDDED);
