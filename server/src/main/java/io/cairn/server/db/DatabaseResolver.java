@@ -3,13 +3,19 @@ package io.cairn.server.db;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +45,7 @@ final class DatabaseResolver {
     private static final String DUPLICATE_DATABASE = "42P04";
 
     private static final Driver DRIVER = new Driver();
+    private static final int ORPHAN_STOP_SECONDS = 30;
 
     private DatabaseResolver() {
     }
@@ -103,6 +110,7 @@ final class DatabaseResolver {
 
     private static Resolved startEmbedded(DatabaseSettings s, String passedOver) throws IOException, SQLException {
         Files.createDirectories(s.embeddedDir());
+        stopOrphan(s.embeddedDir());
         // PostgreSQL's own output (initdb, server log) goes to a file next to its data directory rather than through
         // zonky's pipe, which would need a reader thread of its own outside Liberty's managed threads. (Not inside
         // the data directory: initdb wants that empty.)
@@ -115,6 +123,10 @@ final class DatabaseResolver {
                     .setCleanDataDirectory(false) // keep the data: initdb runs only when the directory has none
                     .setRegisterShutdownHook(false) // the application stops it; a JVM hook would pin the app's class loader
                     .setServerConfig("listen_addresses", "127.0.0.1")
+                    // zonky is made for tests and turns durability off (-F, synchronous_commit=off); the platform's
+                    // tables (projection offsets) must survive a power cut, so both come back on (later -c wins).
+                    .setServerConfig("fsync", "on")
+                    .setServerConfig("synchronous_commit", "on")
                     .setOutputRedirector(toLog)
                     .setErrorRedirector(toLog)
                     .setPGStartupWait(EMBEDDED_START_WAIT)
@@ -133,6 +145,42 @@ final class DatabaseResolver {
         } catch (SQLException | RuntimeException e) {
             pg.close();
             throw e;
+        }
+    }
+
+    /**
+     * Stops a postmaster left running on {@code dataDir} by a JVM that died without stopping it (kill -9: no
+     * PreDestroy, and zonky's shutdown hook is off). It still holds the directory, so a new one could not start.
+     * SIGTERM is PostgreSQL's "smart" shutdown; its sessions died with their JVM, so it ends within seconds. A pid
+     * file whose process is gone or is not a postgres is left to PostgreSQL, which handles stale pid files itself.
+     */
+    private static void stopOrphan(Path dataDir) throws IOException {
+        Path pidFile = dataDir.resolve("postmaster.pid");
+        if (!Files.isRegularFile(pidFile)) {
+            return;
+        }
+        List<String> lines = Files.readAllLines(pidFile);
+        long pid;
+        try {
+            pid = lines.isEmpty() ? -1 : Long.parseLong(lines.get(0).trim());
+        } catch (NumberFormatException e) {
+            return;
+        }
+        Optional<ProcessHandle> orphan = ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+                .filter(h -> h.info().command().map(c -> c.endsWith("/postgres")).orElse(false));
+        if (orphan.isEmpty()) {
+            return;
+        }
+        log.warn("Stopping PostgreSQL (pid {}) left running on {} by an earlier run that did not stop it", pid, dataDir);
+        orphan.get().destroy();
+        try {
+            orphan.get().onExit().get(ORPHAN_STOP_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("Interrupted while stopping the orphaned PostgreSQL (pid " + pid + ")", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IOException("PostgreSQL (pid " + pid + ") left running on " + dataDir + " did not stop within "
+                    + ORPHAN_STOP_SECONDS + " s; stop it and restart", e);
         }
     }
 

@@ -116,6 +116,8 @@ class PlatformDatabaseTest {
             assertThat(r.reason).isEqualTo("embedded PostgreSQL, data in " + s.embeddedDir());
             assertThat(query(p, "SELECT current_database()")).isEqualTo("cairn");
             assertThat(query(p, "SHOW server_version")).startsWith("14.");
+            assertThat(query(p, "SHOW fsync")).as("durable, unlike zonky's test defaults").isEqualTo("on");
+            assertThat(query(p, "SHOW synchronous_commit")).isEqualTo("on");
             assertThat(Thread.getAllStackTraces().keySet()).as("no output-reader thread of zonky's outside the container")
                     .noneMatch(t -> t.getName().startsWith("postgres:pid(") || t.getName().startsWith("initdb:pid("));
             try (Connection c = p.getConnection(); Statement st = c.createStatement()) {
@@ -141,6 +143,38 @@ class PlatformDatabaseTest {
             assertThat(r.source).isEqualTo(PlatformDatabase.Source.EMBEDDED);
             assertThat(query(p, "SELECT 1")).isEqualTo("1");
         }
+    }
+
+    @Test
+    void aPostmasterOrphanedByAKilledJvmIsStoppedAndTheDataReused() throws Exception {
+        Path pgData = dataDir.resolve(".postgres");
+        Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), EmbeddedHolder.class.getName(), pgData.toString())
+                .redirectErrorStream(true).start();
+        String ready;
+        try (java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream()))) {
+            String line;
+            ready = null;
+            while ((line = out.readLine()) != null) {
+                if (line.startsWith("READY ")) {
+                    ready = line.substring("READY ".length());
+                    break;
+                }
+            }
+        } finally {
+            holder.destroyForcibly(); // SIGKILL: no shutdown hook, no PreDestroy, the postmaster keeps running
+            holder.waitFor(30, TimeUnit.SECONDS);
+        }
+        assertThat(ready).as("the other JVM started PostgreSQL").isNotNull();
+        long orphan = Long.parseLong(Files.readAllLines(pgData.resolve("postmaster.pid")).get(0).trim());
+        assertThat(ProcessHandle.of(orphan).map(ProcessHandle::isAlive)).as("orphaned postmaster").contains(true);
+
+        DatabaseSettings s = settings(Optional.empty(), Optional.empty(), "cairn");
+        try (DatabaseResolver.Resolved r = DatabaseResolver.resolve(s); ConnectionPool p = pool(r)) {
+            assertThat(r.source).isEqualTo(PlatformDatabase.Source.EMBEDDED);
+            assertThat(query(p, "SELECT current_database()")).isEqualTo("cairn");
+        }
+        assertThat(ProcessHandle.of(orphan).map(ProcessHandle::isAlive).orElse(false)).isFalse();
     }
 
     @Test
