@@ -104,6 +104,11 @@ final class ConnectionPool implements DataSource, AutoCloseable {
 
     @Override
     public Connection getConnection() throws SQLException {
+        return getConnection(waitMillis);
+    }
+
+    /** A connection, waiting at most {@code waitMillis} for a free one (the health check waits less than callers). */
+    Connection getConnection(long waitMillis) throws SQLException {
         try {
             if (!permits.tryAcquire(waitMillis, TimeUnit.MILLISECONDS)) {
                 throw new SQLTransientConnectionException("No connection to " + url + " free within " + waitMillis

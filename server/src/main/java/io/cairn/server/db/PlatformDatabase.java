@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
@@ -164,7 +165,7 @@ public class PlatformDatabase {
         if (p == null) {
             return "not chosen";
         }
-        try (Connection c = p.getConnection()) {
+        try (Connection c = p.getConnection(TimeUnit.SECONDS.toMillis(timeoutSeconds))) {
             return c.isValid(timeoutSeconds) ? null : "the connection did not answer within " + timeoutSeconds + " s";
         } catch (SQLException e) {
             return e.getMessage();
