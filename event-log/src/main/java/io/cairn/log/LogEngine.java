@@ -156,11 +156,22 @@ public final class LogEngine implements AutoCloseable {
         }
     }
 
-    private static ThreadFactory named(String name) {
+    /** Threads of one role, from the configured factory (named by the engine) or plain daemon threads. */
+    private ThreadFactory named(String name) {
         AtomicInteger n = new AtomicInteger();
+        ThreadFactory factory = config.threadFactory();
         return r -> {
-            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-            t.setDaemon(true);
+            Thread t;
+            if (factory == null) {
+                t = new Thread(r);
+                t.setDaemon(true);
+            } else {
+                t = factory.newThread(r);
+                if (t == null) { // a managed factory refuses once its application stops
+                    throw new IllegalStateException("The thread factory made no thread for " + name);
+                }
+            }
+            t.setName(name + "-" + n.incrementAndGet());
             return t;
         };
     }
@@ -229,6 +240,17 @@ public final class LogEngine implements AutoCloseable {
                     (System.nanoTime() - started) / 1_000_000, dataDir);
         } finally {
             pool.shutdownNow();
+            awaitTermination(pool); // no recovery thread outlives the open
+        }
+    }
+
+    private static void awaitTermination(ExecutorService pool) {
+        try {
+            if (!pool.awaitTermination(10, TimeUnit.SECONDS)) {
+                log.warn("Engine threads did not stop within 10 s: {}", pool);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -545,6 +567,7 @@ public final class LogEngine implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         scheduler.shutdownNow();
+        awaitTermination(scheduler); // a task that ignored the first wait still gets interrupted and waited for
         for (Runnable task : List.copyOf(deferred)) {
             runDeferred(task);
         }

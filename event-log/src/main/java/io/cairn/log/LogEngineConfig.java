@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ThreadFactory;
 
 /**
  * Settings of a {@link LogEngine}. Build with {@link #builder(Path)}; every value has a default that runs on a laptop.
@@ -21,11 +22,16 @@ import java.util.Objects;
  * @param cleanerIntervalMs       how often compaction looks for work (0 disables the background cleaner)
  * @param cleanerMaxKeys          keys the cleaner's map holds in one pass (24 bytes each, allocated once)
  * @param recoveryThreads         threads that open partitions at start-up
+ * @param threadFactory           makes every thread of the engine (scheduler, cleaner, recovery pool); the engine
+ *                                names them {@code cairn-log-<role>-<n>}. Null: plain daemon threads. A container
+ *                                passes its managed thread factory (Jakarta Concurrency's {@code ManagedThreadFactory})
+ *                                so that the threads belong to the application and end with it
  */
 public record LogEngineConfig(Path dataDir, Clock clock, Map<String, String> defaultTopicConfig, int maxTopics,
                               int maxPartitionsPerTopic, int maxPartitions, boolean verifyReads,
                               long flushCheckIntervalMs, long retentionCheckIntervalMs, long checkpointIntervalMs,
-                              long cleanerIntervalMs, int cleanerMaxKeys, int recoveryThreads) {
+                              long cleanerIntervalMs, int cleanerMaxKeys, int recoveryThreads,
+                              ThreadFactory threadFactory) {
 
     public LogEngineConfig {
         Objects.requireNonNull(dataDir, "dataDir");
@@ -69,6 +75,7 @@ public record LogEngineConfig(Path dataDir, Clock clock, Map<String, String> def
         private long cleanerIntervalMs = 15_000;
         private int cleanerMaxKeys = 1_000_000;
         private int recoveryThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        private ThreadFactory threadFactory;
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -135,10 +142,16 @@ public record LogEngineConfig(Path dataDir, Clock clock, Map<String, String> def
             return this;
         }
 
+        /** Where the engine's threads come from (default: plain daemon threads); see {@link LogEngineConfig}. */
+        public Builder threadFactory(ThreadFactory v) {
+            threadFactory = v;
+            return this;
+        }
+
         public LogEngineConfig build() {
             return new LogEngineConfig(dataDir, clock, defaults, maxTopics, maxPartitionsPerTopic, maxPartitions,
                     verifyReads, flushCheckIntervalMs, retentionCheckIntervalMs, checkpointIntervalMs,
-                    cleanerIntervalMs, cleanerMaxKeys, recoveryThreads);
+                    cleanerIntervalMs, cleanerMaxKeys, recoveryThreads, threadFactory);
         }
     }
 }

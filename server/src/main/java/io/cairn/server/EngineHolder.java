@@ -40,6 +40,9 @@ public class EngineHolder {
     @Inject
     Event<EngineOpened> opened;
 
+    @Inject
+    KafkaRequestMetrics kafkaMetrics;
+
     @Resource(lookup = "java:comp/DefaultManagedExecutorService")
     ManagedExecutorService executor;
 
@@ -50,7 +53,7 @@ public class EngineHolder {
 
     @PostConstruct
     void init() {
-        lifecycle = new EngineLifecycle(executor, threadFactory, opened::fire);
+        lifecycle = new EngineLifecycle(executor, threadFactory, kafkaMetrics, opened::fire);
     }
 
     void onApplicationStart(@Observes @Initialized(ApplicationScoped.class) Object ignored) {

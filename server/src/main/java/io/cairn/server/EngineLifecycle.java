@@ -13,6 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.cairn.log.LogEngine;
+import io.cairn.log.kafka.BrokerMetrics;
 import io.cairn.log.kafka.ConsumerGroupInfo;
 
 /**
@@ -33,6 +34,7 @@ final class EngineLifecycle {
 
     private final ExecutorService executor;
     private final ThreadFactory threads;
+    private final BrokerMetrics kafkaMetrics;
     private final Consumer<EngineOpened> onOpened;
     private final Object lock = new Object();
     private volatile EngineState state = EngineState.STARTING;
@@ -44,12 +46,15 @@ final class EngineLifecycle {
 
     /**
      * @param executor opens the engine
-     * @param threads  makes the Kafka listener's threads
+     * @param threads  makes the engine's and the Kafka listener's threads
+     * @param kafkaMetrics told about every Kafka request (null: nobody)
      * @param onOpened told once the engine (and the Kafka listener, when enabled) serves
      */
-    EngineLifecycle(ExecutorService executor, ThreadFactory threads, Consumer<EngineOpened> onOpened) {
+    EngineLifecycle(ExecutorService executor, ThreadFactory threads, BrokerMetrics kafkaMetrics,
+                    Consumer<EngineOpened> onOpened) {
         this.executor = executor;
         this.threads = threads;
+        this.kafkaMetrics = kafkaMetrics;
         this.onOpened = onOpened;
     }
 
@@ -60,7 +65,7 @@ final class EngineLifecycle {
                 throw new IllegalStateException("The engine was already started (state " + state + ")");
             }
             settings = s;
-            kafka = new KafkaListenerHost(s.kafka(), threads);
+            kafka = new KafkaListenerHost(s.kafka(), threads, kafkaMetrics);
             opening = executor.submit(this::open);
         }
     }
@@ -70,7 +75,7 @@ final class EngineLifecycle {
         log.info("Opening the log engine on {}", s.dataDir().toAbsolutePath());
         LogEngine e;
         try {
-            e = LogEngine.open(s.engineConfig());
+            e = LogEngine.open(s.engineConfig(threads));
         } catch (RuntimeException ex) {
             failed(ex.getMessage(), ex);
             return;

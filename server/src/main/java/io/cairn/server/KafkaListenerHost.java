@@ -7,6 +7,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.cairn.log.LogEngine;
+import io.cairn.log.kafka.BrokerMetrics;
 import io.cairn.log.kafka.ConsumerGroupInfo;
 import io.cairn.log.kafka.KafkaBroker;
 import io.cairn.log.kafka.KafkaBrokerConfig;
@@ -53,13 +54,15 @@ public final class KafkaListenerHost {
 
     private final Settings.KafkaListener settings;
     private final ThreadFactory threads;
+    private final BrokerMetrics metrics;
     private State state;
     private KafkaBroker broker;
     private String failure;
 
-    KafkaListenerHost(Settings.KafkaListener settings, ThreadFactory threads) {
+    KafkaListenerHost(Settings.KafkaListener settings, ThreadFactory threads, BrokerMetrics metrics) {
         this.settings = settings;
         this.threads = threads;
+        this.metrics = metrics;
         this.state = settings.enabled() ? State.WAITING : State.DISABLED;
     }
 
@@ -89,6 +92,7 @@ public final class KafkaListenerHost {
                 .advertisedHost(settings.advertisedHost())
                 .defaultPartitions(defaultPartitions)
                 .threadFactory(threads)
+                .metrics(metrics)
                 .build();
     }
 

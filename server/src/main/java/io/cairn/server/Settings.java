@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ThreadFactory;
 
 import org.eclipse.microprofile.config.Config;
 
@@ -96,12 +97,21 @@ public record Settings(Path dataDir, int defaultPartitions, Optional<Long> flush
                         c.getOptionalValue("cairn.kafka.advertised.host", String.class).orElse(null)));
     }
 
-    /** The engine's configuration: these settings over the engine's own defaults. */
+    /** The engine's configuration: these settings over the engine's own defaults, its threads from the engine's. */
     public LogEngineConfig engineConfig() {
+        return engineConfig(null);
+    }
+
+    /**
+     * The engine's configuration with its threads from {@code threads} (Liberty's managed thread factory in the
+     * server, so the scheduler, cleaner and recovery threads belong to the application); null: plain daemon threads.
+     */
+    public LogEngineConfig engineConfig(ThreadFactory threads) {
         Map<String, String> topicDefaults = new HashMap<>();
         flushMessages.ifPresent(n -> topicDefaults.put(TopicConfig.FLUSH_MESSAGES, Long.toString(n)));
         try {
-            return LogEngineConfig.builder(dataDir.toAbsolutePath()).defaultTopicConfig(topicDefaults).build();
+            return LogEngineConfig.builder(dataDir.toAbsolutePath()).defaultTopicConfig(topicDefaults)
+                    .threadFactory(threads).build();
         } catch (LogException e) {
             throw new IllegalArgumentException("Invalid engine settings: " + e.getMessage(), e);
         }

@@ -45,7 +45,7 @@ class EngineLifecycleTest {
         threadsMade.add(t);
         return t;
     };
-    private final EngineLifecycle lifecycle = new EngineLifecycle(executor, threads, opened::add);
+    private final EngineLifecycle lifecycle = new EngineLifecycle(executor, threads, null, opened::add);
 
     @AfterEach
     void shutdown() throws InterruptedException {
@@ -160,6 +160,30 @@ class EngineLifecycleTest {
         try (LogEngine again = LogEngine.open(LogEngineConfig.builder(dir).build())) {
             assertThat(again.topics()).as("the late open released the directory").isEmpty();
         }
+    }
+
+    @Test
+    void theEnginesThreadsComeFromTheGivenFactoryAndEndWhenItCloses() throws InterruptedException {
+        lifecycle.start(settings());
+        awaitState(EngineState.OPEN);
+        lifecycle.engine().createTopic("t", 2, Map.of());
+        assertThat(threadsMade).as("scheduler and cleaner threads")
+                .anyMatch(t -> t.getName().startsWith("cairn-log-scheduler-"))
+                .anyMatch(t -> t.getName().startsWith("cairn-log-cleaner-"));
+        Set<Thread> before = Set.copyOf(threadsMade);
+        Set<String> engineThreadsNotFromTheFactory = new java.util.HashSet<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith("cairn-log-") && !threadsMade.contains(t)) {
+                engineThreadsNotFromTheFactory.add(t.getName());
+            }
+        }
+        assertThat(engineThreadsNotFromTheFactory).isEmpty();
+
+        lifecycle.stop(5);
+        for (Thread t : before) {
+            t.join(5_000);
+        }
+        assertThat(before).as("no engine thread outlives the engine").noneMatch(Thread::isAlive);
     }
 
     @Test

@@ -8,6 +8,8 @@ import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 
+import io.cairn.server.db.PlatformDatabase;
+
 import io.cairn.log.TopicConfig;
 
 class SettingsTest {
@@ -33,17 +35,24 @@ class SettingsTest {
                 new Settings.KafkaListener(false, "h", 1))).hasMessageContaining("cairn.request.max.bytes");
     }
 
+    private static final PlatformDatabase.Status LOCAL_DB = new PlatformDatabase.Status(PlatformDatabase.State.READY,
+            PlatformDatabase.Source.LOCAL, "jdbc:postgresql://127.0.0.1:5432/cairn", "local PostgreSQL service at 127.0.0.1:5432");
+
     @Test
-    void theBannerNamesEveryUrlAndTheKafkaListener() {
+    void theBannerNamesEveryUrlTheKafkaListenerAndTheDatabase() {
         String text = StartupBanner.text("http://localhost:9080", 2, "/data",
-                new KafkaListenerHost.Status(KafkaListenerHost.State.LISTENING, "localhost:9092", 0, null));
+                new KafkaListenerHost.Status(KafkaListenerHost.State.LISTENING, "localhost:9092", 0, null), LOCAL_DB);
         assertThat(text).contains("http://localhost:9080/api/topics", "http://localhost:9080/health/ready",
                 "http://localhost:9080/metrics", "http://localhost:9080/openapi", "2 topic(s) in /data",
-                "Console   http://localhost:9080/", "Kafka     localhost:9092  (bootstrap.servers)");
-        assertThat(StartupBanner.text("u", 0, "d", new KafkaListenerHost.Status(KafkaListenerHost.State.FAILED,
-                "localhost:9092", 0, "Address already in use"))).contains("NOT listening on localhost:9092: Address already in use");
+                "Console   http://localhost:9080/", "Kafka     localhost:9092  (bootstrap.servers)",
+                "Database  jdbc:postgresql://127.0.0.1:5432/cairn  (local PostgreSQL service at 127.0.0.1:5432)");
         assertThat(StartupBanner.text("u", 0, "d", new KafkaListenerHost.Status(KafkaListenerHost.State.DISABLED,
-                "localhost:9092", 0, null))).contains("Kafka     off (cairn.kafka.enabled=false)");
+                "localhost:9092", 0, null), new PlatformDatabase.Status(PlatformDatabase.State.FAILED, null, "",
+                "initdb failed"))).contains("Database  NOT available: initdb failed");
+        assertThat(StartupBanner.text("u", 0, "d", new KafkaListenerHost.Status(KafkaListenerHost.State.FAILED,
+                "localhost:9092", 0, "Address already in use"), LOCAL_DB)).contains("NOT listening on localhost:9092: Address already in use");
+        assertThat(StartupBanner.text("u", 0, "d", new KafkaListenerHost.Status(KafkaListenerHost.State.DISABLED,
+                "localhost:9092", 0, null), LOCAL_DB)).contains("Kafka     off (cairn.kafka.enabled=false)");
     }
 
     @Test

@@ -2,12 +2,25 @@ package io.cairn.webapp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import jakarta.json.JsonObject;
 
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TopicExistsException;
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.junit5.ArquillianExtension;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
@@ -16,9 +29,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** Health, metrics and OpenAPI of the real WAR on a real Liberty. */
+/** Health, metrics and OpenAPI of the real WAR on a real Liberty, with stock Kafka clients as traffic. */
 @ExtendWith(ArquillianExtension.class)
-@Timeout(value = 60, unit = TimeUnit.SECONDS)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ObservabilityIT {
 
     @Deployment(testable = false)
@@ -29,6 +42,16 @@ class ObservabilityIT {
     @BeforeEach
     void ready() {
         Http.awaitReady(Duration.ofSeconds(60));
+    }
+
+    @Test
+    void theDatabaseIsChosenAndReady() {
+        Http.Reply r = Http.get("/health/ready");
+        JsonObject db = r.object().getJsonArray("checks").stream().map(c -> c.asJsonObject())
+                .filter(c -> c.getString("name").equals("cairn-database-ready")).findFirst().orElseThrow();
+        assertThat(db.getString("status")).as(db.toString()).isEqualTo("UP");
+        assertThat(db.getJsonObject("data").getString("source")).isIn("CONFIGURED", "LOCAL", "EMBEDDED");
+        assertThat(db.getJsonObject("data").getString("url")).startsWith("jdbc:postgresql://").endsWith("/cairn_it");
     }
 
     @Test
@@ -64,6 +87,67 @@ class ObservabilityIT {
         assertThat(text).containsPattern("cairn_partition_log_end_offset\\{[^}]*partition=\"0\"[^}]*topic=\"" + topic + "\"[^}]*\\} 3\\.0");
         assertThat(text).containsPattern("cairn_partition_size_bytes\\{[^}]*partition=\"1\"[^}]*topic=\"" + topic + "\"[^}]*\\} [1-9]");
         assertThat(text).containsPattern("cairn_request_errors_total\\{[^}]*status=\"404\"");
+    }
+
+    @Test
+    void kafkaTrafficShowsInLatencyBytesLagAndErrorMetricsAndDeletedTopicsLeave() throws Exception {
+        String topic = "kmetrics-" + UUID.randomUUID().toString().substring(0, 8);
+        String group = "kmetrics-group-" + UUID.randomUUID().toString().substring(0, 8);
+        // Created through Kafka, at runtime: nobody tells the metrics, they must find it themselves.
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaClients.bootstrap()))) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(60, TimeUnit.SECONDS);
+            assertThatThrownBy(() -> admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all()
+                    .get(60, TimeUnit.SECONDS)).hasCauseInstanceOf(TopicExistsException.class);
+        }
+        try (KafkaProducer<String, String> producer = KafkaClients.producer()) {
+            for (int i = 0; i < 10; i++) {
+                producer.send(new ProducerRecord<>(topic, "k" + i, "value-" + i)).get(60, TimeUnit.SECONDS);
+            }
+        }
+        try (KafkaConsumer<String, String> consumer = KafkaClients.consumer(group)) {
+            consumer.subscribe(List.of(topic));
+            assertThat(KafkaClients.pollUntil(consumer, 10)).hasSize(10);
+            // Commit 6 of the 10: the group lags 4 behind the high watermark.
+            consumer.commitSync(Map.of(new TopicPartition(topic, 0), new OffsetAndMetadata(6)), Duration.ofSeconds(60));
+        }
+
+        String p0 = "\\{[^}]*partition=\"0\"[^}]*topic=\"" + topic + "\"[^}]*\\} ";
+        String text = awaitMetrics("cairn_consumer_lag\\{[^}]*group=\"" + group + "\"[^}]*partition=\"0\"[^}]*topic=\""
+                + topic + "\"[^}]*\\} 4\\.0");
+        assertThat(text).containsPattern("cairn_partition_log_end_offset" + p0 + "10\\.0")
+                .containsPattern("cairn_partition_high_watermark" + p0 + "10\\.0")
+                .containsPattern("cairn_partition_appended_records" + p0 + "10\\.0")
+                .containsPattern("cairn_partition_appended_bytes" + p0 + "[1-9]")
+                .containsPattern("cairn_partitions_under_replicated\\{[^}]*\\} 0\\.0");
+        // Latency histograms per Kafka API, with buckets; bytes in and out; error codes by API.
+        assertThat(text).containsPattern("cairn_kafka_request_latency_seconds_bucket\\{[^}]*api=\"Produce\"[^}]*le=\"0\\.005\"[^}]*\\} [0-9]")
+                .containsPattern("cairn_kafka_request_latency_seconds_count\\{[^}]*api=\"Produce\"[^}]*\\} ([1-9][0-9]+|[1-9])")
+                .containsPattern("cairn_kafka_request_latency_seconds_count\\{[^}]*api=\"Fetch\"[^}]*\\} [1-9]")
+                .containsPattern("cairn_kafka_request_bytes_total\\{[^}]*api=\"Produce\"[^}]*\\} [1-9]")
+                .containsPattern("cairn_kafka_response_bytes_total\\{[^}]*api=\"Fetch\"[^}]*\\} [1-9]")
+                .containsPattern("cairn_kafka_request_errors_total\\{[^}]*api=\"CreateTopics\"[^}]*error=\"TOPIC_ALREADY_EXISTS\"[^}]*\\} 1\\.0");
+
+        assertThat(Http.delete("/api/topics/" + topic).status()).isEqualTo(204);
+        String after = Http.get("/metrics").body();
+        assertThat(after).as("a deleted topic's gauges go with it")
+                .doesNotContain("topic=\"" + topic + "\"");
+    }
+
+    /** Polls {@code /metrics} until {@code pattern} shows (gauges of new topics and groups appear within seconds). */
+    private static String awaitMetrics(String pattern) throws InterruptedException {
+        java.util.regex.Pattern p = java.util.regex.Pattern.compile(pattern);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        String text;
+        do {
+            Http.Reply r = Http.get("/metrics");
+            assertThat(r.status()).as(r.toString()).isEqualTo(200);
+            text = r.body();
+            if (p.matcher(text).find()) {
+                return text;
+            }
+            Thread.sleep(500);
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError("No metric matching " + pattern + " within 30 s in:\n" + text);
     }
 
     @Test

@@ -30,13 +30,15 @@ import io.cairn.log.LogException;
  *                                     makes plain daemon threads. A container passes its managed thread factory
  *                                     (e.g. Jakarta Concurrency's {@code ManagedThreadFactory}), so that the threads
  *                                     belong to the application
+ * @param metrics                      told about every request (latency, sizes, error codes); null: nobody
  */
 public record KafkaBrokerConfig(String host, int port, String advertisedHost, int nodeId, String clusterId,
                                 int maxFrameBytes, int maxConnections, int maxInFlightRequests, int ioThreads,
                                 int workerThreads, boolean autoCreateTopics, int defaultPartitions,
                                 int groupMinSessionTimeoutMs, int groupMaxSessionTimeoutMs,
                                 int groupInitialRebalanceDelayMs, int offsetsTopicPartitions,
-                                long producerStateScanBytes, ThreadFactory threadFactory) {
+                                long producerStateScanBytes, ThreadFactory threadFactory,
+                                BrokerMetrics metrics) {
 
     public KafkaBrokerConfig {
         if (port < 0 || port > 65535) {
@@ -91,6 +93,7 @@ public record KafkaBrokerConfig(String host, int port, String advertisedHost, in
         private int offsetsTopicPartitions = 1;
         private long producerStateScanBytes = 64L * 1024 * 1024;
         private ThreadFactory threadFactory;
+        private BrokerMetrics metrics;
 
         public Builder host(String v) {
             host = v;
@@ -182,11 +185,16 @@ public record KafkaBrokerConfig(String host, int port, String advertisedHost, in
             return this;
         }
 
+        public Builder metrics(BrokerMetrics v) {
+            metrics = v;
+            return this;
+        }
+
         public KafkaBrokerConfig build() {
             return new KafkaBrokerConfig(host, port, advertisedHost, nodeId, clusterId, maxFrameBytes, maxConnections,
                     maxInFlightRequests, ioThreads, workerThreads, autoCreateTopics, defaultPartitions,
                     groupMinSessionTimeoutMs, groupMaxSessionTimeoutMs, groupInitialRebalanceDelayMs,
-                    offsetsTopicPartitions, producerStateScanBytes, threadFactory);
+                    offsetsTopicPartitions, producerStateScanBytes, threadFactory, metrics);
         }
     }
 }

@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -21,6 +22,7 @@ import org.apache.kafka.common.network.ClientInformation;
 import org.apache.kafka.common.network.ListenerName;
 import org.apache.kafka.common.network.Send;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.RequestContext;
@@ -191,6 +193,8 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
 
     /** Parses, dispatches and answers one request; the future completes once the response is handed to Netty. */
     private CompletableFuture<Void> handle(ByteBuffer frame) {
+        long started = System.nanoTime();
+        int requestBytes = frame.remaining() + 4; // with its size prefix, as on the wire
         RequestHeader header;
         AbstractRequest request;
         RequestContext context;
@@ -231,10 +235,34 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                 r = request.getErrorResponse(0, cause);
             }
             if (r != null) {
-                send(context.buildResponseSend(r));
+                Send out = context.buildResponseSend(r);
+                measured(key, started, requestBytes, out.size(), r);
+                send(out);
+            } else {
+                measured(key, started, requestBytes, 0, null); // acks=0: no response
             }
             return null;
         });
+    }
+
+    /** Tells the broker's metrics hook (if any) about an answered request; a failing hook never fails the request. */
+    private void measured(ApiKeys key, long started, int requestBytes, long responseBytes, AbstractResponse r) {
+        BrokerMetrics m = broker.config().metrics();
+        if (m == null) {
+            return;
+        }
+        try {
+            m.requestCompleted(key.name, System.nanoTime() - started, requestBytes, responseBytes);
+            if (r != null) {
+                for (Map.Entry<Errors, Integer> e : r.errorCounts().entrySet()) {
+                    if (e.getKey() != Errors.NONE && e.getValue() > 0) {
+                        m.requestErrors(key.name, e.getKey().name(), e.getValue());
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("The broker's metrics hook failed: {}", e.toString(), e);
+        }
     }
 
     private void send(Send send) {
