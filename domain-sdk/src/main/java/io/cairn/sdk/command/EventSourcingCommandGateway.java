@@ -33,9 +33,10 @@ import java.util.concurrent.ForkJoinPool;
  * <p>Threads: interceptors, loading and the handler run on the sending thread; the append is asynchronous
  * ({@link EventStore#appendAsync}), so a sender of {@link #sendAsync} holds no thread while its events wait for the
  * log's group commit (many in-flight commands share one fsync). A retry after a conflict runs on the retry executor
- * (the common pool by default), never on the store's completion thread. No state is cached between commands: each
- * attempt loads the aggregate afresh, so several gateways (in several processes) can share aggregates safely —
- * the expected-sequence condition, not a lock, keeps them consistent (see docs/domain-sdk.md).
+ * (the common pool by default), never on the store's completion thread. Recently used aggregate states are cached
+ * (taken out by one command at a time, used only while the store's last sequence still matches), so a command on a
+ * busy aggregate usually skips the load; several gateways (in several processes) can still share aggregates — the
+ * expected-sequence condition, not a lock, keeps them consistent (see docs/domain-sdk.md).
  *
  * <p>Events get metadata: the command's metadata, {@code correlationId} (the command's, or its id when it has none)
  * and {@code causationId} (the command's id). When the new events cross a multiple of the aggregate's
@@ -53,8 +54,10 @@ public final class EventSourcingCommandGateway implements CommandGateway {
     private final List<CommandInterceptor> interceptors;
     private final int maxRetries;
     private final Executor retryExecutor;
+    private final AggregateCache cache;
 
     private EventSourcingCommandGateway(Builder b) {
+        this.cache = new AggregateCache(b.cacheSize);
         this.store = b.store;
         this.serializer = b.serializer;
         this.snapshots = new SnapshotStore(b.store, new StateMapper(), b.partitions);
@@ -145,9 +148,10 @@ public final class EventSourcingCommandGateway implements CommandGateway {
         String target = definition.targetAggregateId(command);
         LoadedAggregate<S> loaded = creates
                 ? new LoadedAggregate<>(target, definition.initialState(), EventStore.NEW_AGGREGATE, false, 0)
-                : repository.load(target);
+                : load(repository, target);
         Decision<S> decision = definition.handle(loaded.state(), message);
         if (decision.events().isEmpty()) {
+            cache.put(definition.topic(), decision.aggregateId(), decision.state(), loaded.lastSequence());
             result.complete(decision.result());
             return;
         }
@@ -163,6 +167,7 @@ public final class EventSourcingCommandGateway implements CommandGateway {
                 ? snapshots.toRecord(decision.state(), newLast) : null;
         store.appendAsync(definition.topic(), decision.aggregateId(), expected, events).whenComplete((appended, failure) -> {
             if (failure == null) {
+                cache.put(definition.topic(), decision.aggregateId(), decision.state(), newLast);
                 if (snapshot != null) {
                     snapshots.storeAsync(definition.topic(), decision.aggregateId(), snapshot);
                 }
@@ -182,6 +187,17 @@ public final class EventSourcingCommandGateway implements CommandGateway {
                 result.completeExceptionally(cause);
             }
         });
+    }
+
+    /** The cached state if it is still the latest (checked against the store's index), else a load. */
+    @SuppressWarnings("unchecked")
+    private <S> LoadedAggregate<S> load(EventSourcedRepository<S> repository, String aggregateId) {
+        String topic = repository.definition().topic();
+        AggregateCache.Entry cached = cache.checkout(topic, aggregateId);
+        if (cached != null && store.lastSequence(topic, aggregateId) == cached.lastSequence()) {
+            return new LoadedAggregate<>(aggregateId, (S) cached.state(), cached.lastSequence(), false, 0);
+        }
+        return repository.load(aggregateId);
     }
 
     private static Map<String, String> eventMetadata(CommandMessage<?> message) {
@@ -222,6 +238,7 @@ public final class EventSourcingCommandGateway implements CommandGateway {
         private int maxRetries;
         private Executor retryExecutor = ForkJoinPool.commonPool();
         private int partitions = 4;
+        private int cacheSize = 10_000;
 
         private Builder(EventStore store) {
             this.store = Objects.requireNonNull(store, "store");
@@ -274,6 +291,18 @@ public final class EventSourcingCommandGateway implements CommandGateway {
                 throw new IllegalArgumentException("partitions must be >= 1, was " + partitions);
             }
             this.partitions = partitions;
+            return this;
+        }
+
+        /**
+         * How many aggregate states to keep between commands (default 10,000; 0 = load every aggregate for every
+         * command). A cached state is used only while the store's last sequence for the aggregate still matches.
+         */
+        public Builder cacheSize(int aggregates) {
+            if (aggregates < 0) {
+                throw new IllegalArgumentException("cacheSize must be >= 0, was " + aggregates);
+            }
+            this.cacheSize = aggregates;
             return this;
         }
 
