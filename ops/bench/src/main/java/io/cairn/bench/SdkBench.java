@@ -54,8 +54,10 @@ public final class SdkBench {
     private final int partitions;
     private final Path dir;
     private final PrintStream results;
+    private final List<String> phases;
 
-    private SdkBench(boolean quick, int inflight, int partitions, Path dir, PrintStream results) {
+    private SdkBench(boolean quick, int inflight, int partitions, Path dir, PrintStream results, List<String> phases) {
+        this.phases = phases;
         this.quick = quick;
         this.inflight = inflight;
         this.partitions = partitions;
@@ -69,6 +71,7 @@ public final class SdkBench {
         int partitions = 4;
         Path dir = Path.of("ops/bench/target/sdk-data");
         Path out = null;
+        List<String> phases = List.of("hot", "concurrent", "load");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
@@ -76,14 +79,15 @@ public final class SdkBench {
                 case "--partitions" -> partitions = Integer.parseInt(args[++i]);
                 case "--dir" -> dir = Path.of(args[++i]);
                 case "--out" -> out = Path.of(args[++i]);
+                case "--phases" -> phases = List.of(args[++i].split(","));
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (options: --quick --inflight N --partitions N --dir PATH --out FILE)");
+                        + " (options: --quick --inflight N --partitions N --dir PATH --out FILE --phases hot,concurrent,load)");
             }
         }
         deleteTree(dir);
         Files.createDirectories(dir);
         try (PrintStream results = out == null ? new PrintStream(PrintStream.nullOutputStream()) : new PrintStream(out.toFile())) {
-            new SdkBench(quick, inflight, partitions, dir, results).run();
+            new SdkBench(quick, inflight, partitions, dir, results, phases).run();
         } finally {
             deleteTree(dir);
         }
@@ -96,13 +100,19 @@ public final class SdkBench {
                     .register(BankAccount.class).partitions(partitions).build();
             System.out.printf("Cairn domain-sdk: LogEventStore in-process, %d partitions, every append fsynced before ack%n",
                     partitions);
-            hot(gateway, quick ? 500 : 3_000);
-            int accounts = 10_000;
-            openAccounts(gateway, accounts);
-            long seconds = quick ? 5 : 15;
-            concurrent(gateway, accounts, 16, inflight, seconds, "concurrent");
-            concurrent(gateway, accounts, 16, 1, seconds, "concurrent.sync");
-            load(store, gateway);
+            if (phases.contains("hot")) {
+                hot(gateway, quick ? 500 : 3_000);
+            }
+            if (phases.contains("concurrent")) {
+                int accounts = 10_000;
+                openAccounts(gateway, accounts);
+                long seconds = quick ? 5 : 15;
+                concurrent(gateway, accounts, 16, inflight, seconds, "concurrent");
+                concurrent(gateway, accounts, 16, 1, seconds, "concurrent.sync");
+            }
+            if (phases.contains("load")) {
+                load(store, gateway);
+            }
         }
     }
 
@@ -211,8 +221,9 @@ public final class SdkBench {
             for (String kind : List.of("events", "snapshot")) {
                 String id = "load-" + size + "-" + kind;
                 boolean useSnapshot = kind.equals("snapshot");
-                int reps = quick ? Math.max(20, 20_000 / size) : Math.max(50, 200_000 / size);
-                for (int i = 0; i < reps; i++) { // warm-up
+                int reps = quick ? Math.max(20, 50_000 / size) : Math.max(50, 200_000 / size);
+                int warmup = Math.max(reps, (quick ? 200_000 : 400_000) / size); // the JIT sees ~the same events either way
+                for (int i = 0; i < warmup; i++) {
                     repository.load(id, useSnapshot);
                 }
                 Histogram latency = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);

@@ -346,7 +346,8 @@ public final class AxonBench {
             for (String kind : List.of("events", "snapshot")) {
                 String id = "load-" + size + "-" + kind;
                 int reps = quick ? Math.max(20, 2_000 / size) : Math.max(30, 20_000 / size);
-                for (int i = 0; i < reps; i++) {
+                int warmup = Math.max(reps, (quick ? 50_000 : 100_000) / size);
+                for (int i = 0; i < warmup; i++) {
                     timedLoad(id, size);
                 }
                 Histogram latency = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
