@@ -166,6 +166,37 @@ public final class LogEventStore implements EventStore, AutoCloseable {
         }
     }
 
+    // ------------------------------------------------------------------------------------- remote conditional
+
+    /** A produced batch made into a conditional append: the batch to write and the guard to write it with. */
+    public record Conditional(MemoryRecords records, PartitionLog.AppendGuard guard) {
+    }
+
+    /**
+     * For the Kafka listener: if the first record of {@code records} carries {@link EventHeaders#EXPECTED_SEQUENCE},
+     * the produce is a conditional append of the whole batch (see docs/event-store.md), returned ready to append;
+     * otherwise null. The batch is re-encoded without that request header and with the store's headers stamped on
+     * each record (sequence, aggregate type); producer id, epoch and sequence are kept, so idempotent retries work.
+     *
+     * @throws IllegalArgumentException when the batch cannot be a conditional append (keys differ or are missing, a
+     *                                  sequence header disagrees, the aggregate belongs to another partition)
+     */
+    public Conditional conditional(PartitionLog log, MemoryRecords records) {
+        return RemoteAppend.conditional(log, records, (key, id, expected) -> {
+            int home = EventCodec.partitionFor(key, engine.requireTopic(log.topic()).partitionCount());
+            if (home != log.partition()) {
+                throw new IllegalArgumentException("Aggregate '" + id + "' lives in partition " + home + " of " + log.topic()
+                        + " (Kafka's default partitioner), not in partition " + log.partition());
+            }
+            return new Guard(log.topic(), id, key, expected, index(log));
+        });
+    }
+
+    /** Makes the guard of a conditional append (for {@link RemoteAppend}). */
+    interface GuardFactory {
+        PartitionLog.AppendGuard guard(byte[] key, String aggregateId, long expected);
+    }
+
     private AggregateIndex index(PartitionLog log) {
         if (closed) {
             throw new LogException.LogClosedException("The event store is closed");
