@@ -67,7 +67,7 @@ public final class SdkBench {
 
     public static void main(String[] args) throws Exception {
         boolean quick = false;
-        int inflight = 64;
+        int inflight = 32;
         int partitions = 4;
         Path dir = Path.of("ops/bench/target/sdk-data");
         Path out = null;
