@@ -12,6 +12,7 @@ import io.cairn.sdk.aggregate.EventSourcedRepository;
 import io.cairn.sdk.aggregate.LoadedAggregate;
 import io.cairn.sdk.serialization.EventSerializer;
 import io.cairn.sdk.serialization.StateMapper;
+import io.cairn.sdk.serialization.Upcaster;
 import io.cairn.sdk.snapshot.SnapshotStore;
 
 import java.util.ArrayList;
@@ -25,6 +26,9 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.time.Duration;
 
 /**
  * The command gateway on an {@link EventStore}: intercept, route by command class, load (snapshot + later events),
@@ -55,8 +59,10 @@ public final class EventSourcingCommandGateway implements CommandGateway {
     private final int maxRetries;
     private final Executor retryExecutor;
     private final AggregateCache cache;
+    private final long sendTimeoutMillis;
 
     private EventSourcingCommandGateway(Builder b) {
+        this.sendTimeoutMillis = b.sendTimeout.toMillis();
         this.cache = new AggregateCache(b.cacheSize);
         this.store = b.store;
         this.serializer = b.serializer;
@@ -104,14 +110,19 @@ public final class EventSourcingCommandGateway implements CommandGateway {
         return (EventSourcedRepository<S>) repository;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws CommandTimeoutException when no outcome arrived within the gateway's send timeout
+     */
     @Override
     public <R> R send(Object command) {
-        return join(sendAsync(CommandMessage.of(command)));
+        return join(sendAsync(CommandMessage.of(command)), sendTimeoutMillis);
     }
 
     @Override
     public <R> R send(Object command, Map<String, String> metadata) {
-        return join(sendAsync(CommandMessage.of(command, metadata)));
+        return join(sendAsync(CommandMessage.of(command, metadata)), sendTimeoutMillis);
     }
 
     @Override
@@ -214,10 +225,16 @@ public final class EventSourcingCommandGateway implements CommandGateway {
         return t;
     }
 
-    private static <R> R join(CompletableFuture<R> future) {
+    private static <R> R join(CompletableFuture<R> future, long timeoutMillis) {
         try {
-            return future.join();
-        } catch (CompletionException e) {
+            return future.get(timeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new CommandTimeoutException("no outcome within " + timeoutMillis + " ms: the command may or may not"
+                    + " have been appended (its events carry its id as causationId)", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CommandTimeoutException("interrupted while waiting for the command's outcome", e);
+        } catch (ExecutionException | CompletionException e) {
             Throwable cause = unwrap(e);
             if (cause instanceof RuntimeException runtime) {
                 throw runtime;
@@ -239,6 +256,8 @@ public final class EventSourcingCommandGateway implements CommandGateway {
         private Executor retryExecutor = ForkJoinPool.commonPool();
         private int partitions = 4;
         private int cacheSize = 10_000;
+        private Duration sendTimeout = Duration.ofSeconds(60);
+        private final List<Upcaster> upcasters = new ArrayList<>();
 
         private Builder(EventStore store) {
             this.store = Objects.requireNonNull(store, "store");
@@ -258,6 +277,21 @@ public final class EventSourcingCommandGateway implements CommandGateway {
         /** Registers an aggregate definition (annotated with changed settings, or functional). */
         public Builder register(AggregateDefinition<?> definition) {
             definitions.add(Objects.requireNonNull(definition, "definition"));
+            return this;
+        }
+
+        /** Registers an upcaster on the gateway's serializer (see {@link Upcaster}). */
+        public Builder upcaster(Upcaster upcaster) {
+            upcasters.add(Objects.requireNonNull(upcaster, "upcaster"));
+            return this;
+        }
+
+        /** How long the synchronous {@code send} waits for an outcome (default 60 s). */
+        public Builder sendTimeout(Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("sendTimeout must be positive, was " + timeout);
+            }
+            this.sendTimeout = timeout;
             return this;
         }
 
@@ -310,6 +344,7 @@ public final class EventSourcingCommandGateway implements CommandGateway {
             if (definitions.isEmpty()) {
                 throw new IllegalStateException("no aggregate registered");
             }
+            upcasters.forEach(serializer::register);
             return new EventSourcingCommandGateway(this);
         }
     }
