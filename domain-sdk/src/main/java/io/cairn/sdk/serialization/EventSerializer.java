@@ -124,7 +124,11 @@ public final class EventSerializer {
     public EventData serialize(Object event, Map<String, String> metadata) {
         Objects.requireNonNull(event, "event");
         TypeInfo info = types.get(event.getClass());
-        classesByName.putIfAbsent(info.name(), event.getClass());
+        Class<?> known = classesByName.putIfAbsent(info.name(), event.getClass());
+        if (known != null && known != event.getClass()) {
+            throw new IllegalStateException("event type name '" + info.name() + "' is used by both " + known.getName()
+                    + " and " + event.getClass().getName() + "; give one of them another @EventType");
+        }
         try {
             return new EventData(info.name(), info.revision(), info.writer().writeValueAsBytes(event), metadata);
         } catch (JsonProcessingException e) {

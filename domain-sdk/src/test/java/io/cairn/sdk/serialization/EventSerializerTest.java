@@ -96,6 +96,8 @@ class EventSerializerTest {
     void twoClassesCannotShareAName() {
         assertThatThrownBy(() -> serializer.register(Clash.class)).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("'PriceSet' is used by both");
+        assertThatThrownBy(() -> serializer.serialize(new Clash("x"), Map.of())).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("'PriceSet' is used by both");
     }
 
     @Test
