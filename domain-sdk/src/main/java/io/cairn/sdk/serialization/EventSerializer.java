@@ -202,6 +202,28 @@ public final class EventSerializer {
         return info.revision() == e.revision() ? info : null;
     }
 
+    /**
+     * Stored events as messages for handlers, bound as by {@link #deserializeAll} (one parser for the batch). The
+     * messages name each event's type and revision as stored when no upcaster changed them.
+     */
+    public List<EventMessage<Object>> toMessages(String topic, List<StoredEvent> events) {
+        if (!upcasters.isEmpty()) {
+            List<EventMessage<Object>> out = new ArrayList<>(events.size());
+            for (StoredEvent e : events) {
+                out.add(toMessage(topic, e));
+            }
+            return out;
+        }
+        List<Object> payloads = deserializeAll(events);
+        List<EventMessage<Object>> out = new ArrayList<>(events.size());
+        for (int i = 0; i < events.size(); i++) {
+            StoredEvent e = events.get(i);
+            out.add(new EventMessage<>(topic, e.aggregateType(), e.aggregateId(), e.sequence(), e.eventType(), e.revision(),
+                    payloads.get(i), e.metadata(), e.timestamp(), e.partition(), e.offset()));
+        }
+        return out;
+    }
+
     /** A stored event as a message for handlers (payload upcast and bound). */
     public EventMessage<Object> toMessage(String topic, StoredEvent event) {
         Read read = read(event.eventType(), event.revision(), event.payload());

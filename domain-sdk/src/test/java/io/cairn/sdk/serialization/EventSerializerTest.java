@@ -83,6 +83,22 @@ class EventSerializerTest {
     }
 
     @Test
+    void toMessagesKeepsPositionsAndMetadata() {
+        serializer.register(Plain.class);
+        StoredEvent a = new StoredEvent("T", "agg", 4, "Plain", 0, json("{\"a\":\"x\"}"), Map.of("correlationId", "c"), 9, 2, 77);
+        List<io.cairn.sdk.EventMessage<Object>> messages = serializer.toMessages("topic", List.of(a));
+        assertThat(messages).singleElement().satisfies(m -> {
+            assertThat(m.payload()).isEqualTo(new Plain("x"));
+            assertThat(m.topic()).isEqualTo("topic");
+            assertThat(m.sequence()).isEqualTo(4);
+            assertThat(m.partition()).isEqualTo(2);
+            assertThat(m.offset()).isEqualTo(77);
+            assertThat(m.correlationId()).isEqualTo("c");
+        });
+        assertThat(messages.get(0)).isEqualTo(serializer.toMessage("topic", a));
+    }
+
+    @Test
     void deserializeAllNeverShiftsEventsOntoTheWrongBytes() {
         serializer.register(Plain.class);
         // an empty payload and a payload holding two values must not make the next event read another's JSON
