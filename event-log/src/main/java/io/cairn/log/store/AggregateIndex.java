@@ -566,10 +566,19 @@ final class AggregateIndex implements AutoCloseable {
             checkpoint();
         } catch (LogException.LogClosedException deleted) {
             // the partition was closed or deleted first: nothing to make durable for it
+        } catch (LogException e) {
+            // the header stays dirty: the next open rebuilds the index from the log
+            logger.warn("No checkpoint of {} at close: {}", this, e.getMessage());
         } finally {
             closed = true;
             closeFiles();
         }
+    }
+
+    /** Closes the files without a checkpoint: for a partition that was deleted. */
+    void discard() {
+        closed = true;
+        closeFiles();
     }
 
     private void closeFiles() {
