@@ -148,10 +148,27 @@ public final class EventSerializer {
      * was the larger part of the cost); if that fails, each event is read on its own so the error names it.
      */
     public List<Object> deserializeAll(List<StoredEvent> events) {
-        int bytes = 0;
-        for (StoredEvent e : events) {
-            bytes += e.payload().length + 1;
+        List<Object> out = new ArrayList<>(events.size());
+        int from = 0;
+        while (from < events.size()) {
+            int to = from;
+            int bytes = 0;
+            while (to < events.size() && (to == from || bytes + events.get(to).payload().length < CHUNK_BYTES)) {
+                bytes += events.get(to++).payload().length + 1;
+            }
+            readChunk(events.subList(from, to), bytes, out);
+            from = to;
         }
+        return out;
+    }
+
+    /**
+     * Payload bytes bound through one parser: large enough to amortise the parser, small enough to stay a plain
+     * young-generation array (a multi-megabyte one would be a humongous allocation for G1).
+     */
+    private static final int CHUNK_BYTES = 64 * 1024;
+
+    private void readChunk(List<StoredEvent> events, int bytes, List<Object> out) {
         byte[] all = new byte[bytes];
         long[] ends = new long[events.size()];
         int at = 0;
@@ -162,7 +179,7 @@ public final class EventSerializer {
             ends[i] = at;
             all[at++] = ' ';
         }
-        List<Object> out = new ArrayList<>(events.size());
+        int mark = out.size();
         try (JsonParser parser = mapper.createParser(all)) {
             for (int i = 0; i < events.size(); i++) {
                 StoredEvent e = events.get(i);
@@ -182,13 +199,11 @@ public final class EventSerializer {
                 }
                 out.add(value);
             }
-            return out;
-        } catch (IOException | RuntimeException batchFailed) {
-            out.clear();
+        } catch (IOException | RuntimeException chunkFailed) {
+            out.subList(mark, out.size()).clear();
             for (StoredEvent e : events) {
                 out.add(read(e.eventType(), e.revision(), e.payload()).payload());
             }
-            return out;
         }
     }
 

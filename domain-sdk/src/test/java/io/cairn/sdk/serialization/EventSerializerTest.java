@@ -99,6 +99,20 @@ class EventSerializerTest {
     }
 
     @Test
+    void deserializeAllReadsLongStreamsInChunksInOrder() {
+        serializer.register(Plain.class);
+        List<StoredEvent> events = new java.util.ArrayList<>();
+        List<Plain> expected = new java.util.ArrayList<>();
+        for (int i = 0; i < 20_000; i++) { // ~240 KB of payloads: several chunks
+            events.add(stored(i, "Plain", 0, "{\"a\":\"" + i + "\"}"));
+            expected.add(new Plain(Integer.toString(i)));
+        }
+        events.set(12_345, stored(12_345, "Plain", 0, "{\"a\":\"x\"} {\"a\":\"y\"}")); // one chunk falls back
+        expected.set(12_345, new Plain("x"));
+        assertThat(serializer.deserializeAll(events)).containsExactlyElementsOf(expected);
+    }
+
+    @Test
     void deserializeAllNeverShiftsEventsOntoTheWrongBytes() {
         serializer.register(Plain.class);
         // an empty payload and a payload holding two values must not make the next event read another's JSON
