@@ -36,7 +36,7 @@ final class JpaUnits {
         Map<String, Object> props = Map.of(
                 "eclipselink.weaving", "false",
                 "eclipselink.cache.shared.default", "false",
-                "eclipselink.logging.level", "WARNING",
+                "eclipselink.logging.level", "SEVERE",
                 "eclipselink.target-database", "PostgreSQL",
                 "jakarta.persistence.nonJtaDataSource", ds);
         return providers.get(0).createContainerEntityManagerFactory(new Unit(p, ds), props);
