@@ -1,6 +1,7 @@
 // Cairn console: plain ES modules, no build step. Reads the REST API (/api) only; every value shown comes from it.
 // Charts are rates computed here from the cumulative counters of GET /api/stats, sampled every second.
 import {TimeChart} from './chart.js';
+import {projectionsView} from './projections.js';
 
 const SAMPLE_MS = 1000;
 const WINDOW_MS = 5 * 60 * 1000;
@@ -519,7 +520,7 @@ function route() {
     disposeView = groupsView(root);
   } else if (parts[0] === 'projections') {
     nav = 'projections';
-    disposeView = laterView(root, 'Projections', 'Projections into PostgreSQL are not built yet; their progress will show here.');
+    disposeView = projectionsView(root, {h, api, poll, errorBox, fmtInt, fmtShort});
   } else if (parts[0] === 'cdc') {
     nav = 'cdc';
     disposeView = laterView(root, 'Change data capture', 'Debezium connectors are not built yet; their status will show here.');
