@@ -41,7 +41,7 @@ public final class EventHandlerBeans implements EventConsumer {
     }
 
     @Override
-    public void handle(Object payload, StoredEvent event) throws Exception {
+    public void handle(String topic, Object payload, StoredEvent event) throws Exception {
         for (List<HandlerMethod<EventHandler>> methods : perBean) {
             Optional<HandlerMethod<EventHandler>> h = HandlerMethod.find(methods, payload.getClass());
             if (h.isPresent()) {

@@ -227,7 +227,7 @@ public final class TrackingProcessor implements AutoCloseable {
             long backoff = 100;
             while (running) {
                 try {
-                    consumer.handle(payload, e);
+                    consumer.handle(topic, payload, e);
                     error = null;
                     failedAttempts = 0;
                     return true;
