@@ -1,0 +1,87 @@
+package io.cairn.sdk.serialization;
+
+import io.cairn.log.store.EventData;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class EventSerializerTest {
+
+    @EventType("PriceSet")
+    @Revision(2)
+    record PriceSetV2(String item, long cents, String currency) { }
+
+    record Plain(String a) { }
+
+    @EventType("PriceSet")
+    record Clash(String x) { }
+
+    private final EventSerializer serializer = new EventSerializer().register(PriceSetV2.class);
+
+    private static byte[] json(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void namesAndRevisions() {
+        EventData data = serializer.serialize(new PriceSetV2("tea", 250, "EUR"), Map.of("k", "v"));
+        assertThat(data.eventType()).isEqualTo("PriceSet");
+        assertThat(data.revision()).isEqualTo(2);
+        assertThat(new String(data.payload(), StandardCharsets.UTF_8)).isEqualTo("{\"item\":\"tea\",\"cents\":250,\"currency\":\"EUR\"}");
+        assertThat(serializer.typeName(Plain.class)).isEqualTo("Plain");
+        assertThat(serializer.revision(Plain.class)).isZero();
+        assertThat(serializer.deserialize("PriceSet", 2, data.payload())).isEqualTo(new PriceSetV2("tea", 250, "EUR"));
+    }
+
+    @Test
+    void upcastersChainOnReadFromAnyOldRevision() {
+        // revision 0: {"item","price"} with price a decimal string; 1: cents as a number; 2: adds currency
+        serializer.register(Upcaster.of("PriceSet", 0, node -> {
+            node.put("cents", Math.round(Double.parseDouble(node.remove("price").asText()) * 100));
+            return node;
+        }));
+        serializer.register(Upcaster.of("PriceSet", 1, node -> node.put("currency", "EUR")));
+        assertThat(serializer.deserialize("PriceSet", 0, json("{\"item\":\"tea\",\"price\":\"2.50\"}")))
+                .isEqualTo(new PriceSetV2("tea", 250, "EUR"));
+        assertThat(serializer.deserialize("PriceSet", 1, json("{\"item\":\"tea\",\"cents\":99}")))
+                .isEqualTo(new PriceSetV2("tea", 99, "EUR"));
+    }
+
+    @Test
+    void missingUpcasterOrUnknownTypeIsAClearError() {
+        assertThatThrownBy(() -> serializer.deserialize("PriceSet", 1, json("{\"item\":\"tea\"}")))
+                .isInstanceOf(SerializationException.class)
+                .hasMessageContaining("stored at revision 1").hasMessageContaining("is at revision 2");
+        assertThatThrownBy(() -> serializer.deserialize("Nope", 0, json("{}")))
+                .isInstanceOf(SerializationException.class).hasMessageContaining("unknown event type 'Nope'");
+        serializer.register(Upcaster.of("PriceSet", 0, n -> n));
+        assertThatThrownBy(() -> serializer.deserialize("PriceSet", 0, json("[1]")))
+                .isInstanceOf(SerializationException.class).hasMessageContaining("not a JSON object");
+    }
+
+    @Test
+    void twoClassesCannotShareAName() {
+        assertThatThrownBy(() -> serializer.register(Clash.class)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("'PriceSet' is used by both");
+    }
+
+    @Test
+    void renamingUpcasterMovesToTheNewName() {
+        serializer.register(Plain.class);
+        serializer.register(new Upcaster() {
+            @Override public String eventType() { return "OldPlain"; }
+            @Override public int fromRevision() { return 0; }
+            @Override public com.fasterxml.jackson.databind.node.ObjectNode upcast(com.fasterxml.jackson.databind.node.ObjectNode p) {
+                return p;
+            }
+            @Override public String toEventType() { return "Plain"; }
+        });
+        // OldPlain rev 0 -> Plain rev 1, but Plain is at revision 0: must be refused, not silently accepted
+        assertThatThrownBy(() -> serializer.deserialize("OldPlain", 0, json("{\"a\":\"x\"}")))
+                .hasMessageContaining("upcast to 1");
+    }
+}
