@@ -1,6 +1,6 @@
 package io.cairn.sdk.processing;
 
-import io.cairn.log.store.StoredEvent;
+import io.cairn.sdk.EventMessage;
 
 /**
  * What a {@link TrackingProcessor} feeds: annotated event handlers ({@link EventHandlerBeans}) or a saga manager.
@@ -11,8 +11,8 @@ public interface EventConsumer {
     /** Whether any handler takes payloads of this class (others are skipped without a call). */
     boolean handles(Class<?> payloadClass);
 
-    /** Handles one event read from {@code topic}; a thrown exception makes the processor retry the event (see {@link TrackingProcessor}). */
-    void handle(String topic, Object payload, StoredEvent event) throws Exception;
+    /** Handles one event; a thrown exception makes the processor retry the event (see {@link TrackingProcessor}). */
+    void handle(EventMessage<?> event) throws Exception;
 
     /** Called when the processor's tokens are reset, before the replay starts. */
     default void onReset() throws Exception {

@@ -8,7 +8,7 @@ import java.lang.annotation.Target;
 
 /**
  * Marks a method that handles events: its first parameter is the event payload (matched by type, most specific
- * first); it may also take the {@link io.cairn.log.store.StoredEvent} (position, metadata, timestamp) and the
+ * first); it may also take the {@link io.cairn.sdk.EventMessage} (position, metadata, timestamp) and the
  * {@link io.cairn.sdk.query.QueryUpdateEmitter}. The bean's class names its processor and topics with
  * {@link ProcessingGroup}. Handlers run at least once per event: after a crash, events since the last stored token
  * are handled again, so make them idempotent (see docs/domain-runtime.md).

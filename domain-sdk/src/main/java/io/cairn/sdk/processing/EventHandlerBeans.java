@@ -1,6 +1,6 @@
 package io.cairn.sdk.processing;
 
-import io.cairn.log.store.StoredEvent;
+import io.cairn.sdk.EventMessage;
 
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -14,7 +14,7 @@ import java.util.function.Function;
 /**
  * The {@link EventHandler} methods of a processing group's beans as one {@link EventConsumer}: an event goes to each
  * bean's most specific handler for it, in registration order. Extra handler parameters are resolved from
- * {@code resources} (the {@link StoredEvent} itself is always available).
+ * {@code resources} (the {@link EventMessage} itself is always available).
  */
 public final class EventHandlerBeans implements EventConsumer {
     private final List<List<HandlerMethod<EventHandler>>> perBean = new ArrayList<>();
@@ -41,11 +41,11 @@ public final class EventHandlerBeans implements EventConsumer {
     }
 
     @Override
-    public void handle(String topic, Object payload, StoredEvent event) throws Exception {
+    public void handle(EventMessage<?> event) throws Exception {
         for (List<HandlerMethod<EventHandler>> methods : perBean) {
-            Optional<HandlerMethod<EventHandler>> h = HandlerMethod.find(methods, payload.getClass());
+            Optional<HandlerMethod<EventHandler>> h = HandlerMethod.find(methods, event.payload().getClass());
             if (h.isPresent()) {
-                h.get().invoke(payload, type -> type == StoredEvent.class ? event : resources.apply(type));
+                h.get().invoke(event.payload(), type -> type == EventMessage.class ? event : resources.apply(type));
             }
         }
     }

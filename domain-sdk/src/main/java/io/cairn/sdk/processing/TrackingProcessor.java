@@ -2,6 +2,7 @@ package io.cairn.sdk.processing;
 
 import io.cairn.log.store.EventStore;
 import io.cairn.log.store.StoredEvent;
+import io.cairn.sdk.EventMessage;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -220,14 +221,14 @@ public final class TrackingProcessor implements AutoCloseable {
 
         /** Hands the event to the consumer, retrying until it succeeds; false when stopped meanwhile. */
         private boolean deliver(StoredEvent e) {
-            Object payload = decoder.decode(e);
-            if (payload == null || !consumer.handles(payload.getClass())) {
+            EventMessage<Object> message = decoder.decode(topic, e);
+            if (message == null || !consumer.handles(message.payload().getClass())) {
                 return true;
             }
             long backoff = 100;
             while (running) {
                 try {
-                    consumer.handle(topic, payload, e);
+                    consumer.handle(message);
                     error = null;
                     failedAttempts = 0;
                     return true;

@@ -1,13 +1,10 @@
 package io.cairn.sdk.saga;
 
-import com.fasterxml.jackson.annotation.JsonAutoDetect;
-import com.fasterxml.jackson.annotation.PropertyAccessor;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.cairn.log.store.StoredEvent;
+import io.cairn.sdk.EventMessage;
 import io.cairn.sdk.processing.EventConsumer;
 import io.cairn.sdk.processing.HandlerMethod;
+import io.cairn.sdk.serialization.StateMapper;
 
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
@@ -48,7 +45,7 @@ public final class SagaManager implements EventConsumer, DeadlineManager.Target 
     private final SagaStore store;
     private final DeadlineManager deadlines;
     private final Function<Class<?>, Object> resources;
-    private final ObjectMapper mapper = stateMapper();
+    private final StateMapper mapper = new StateMapper();
     private final List<HandlerMethod<SagaEventHandler>> eventHandlers;
     private final List<HandlerMethod<DeadlineHandler>> deadlineHandlers;
     private final Constructor<?> constructor;
@@ -81,15 +78,6 @@ public final class SagaManager implements EventConsumer, DeadlineManager.Target 
         for (int i = 0; i < locks.length; i++) {
             locks[i] = new ReentrantLock();
         }
-    }
-
-    /** Jackson settings for saga state: every non-transient field, nothing else (no getters). */
-    static ObjectMapper stateMapper() {
-        ObjectMapper m = new ObjectMapper();
-        m.setVisibility(PropertyAccessor.ALL, JsonAutoDetect.Visibility.NONE);
-        m.setVisibility(PropertyAccessor.FIELD, JsonAutoDetect.Visibility.ANY);
-        m.configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
-        return m;
     }
 
     public Class<?> sagaClass() {
@@ -131,7 +119,9 @@ public final class SagaManager implements EventConsumer, DeadlineManager.Target 
     }
 
     @Override
-    public void handle(String topic, Object payload, StoredEvent event) throws Exception {
+    public void handle(EventMessage<?> event) throws Exception {
+        Object payload = event.payload();
+        String topic = event.topic();
         HandlerMethod<SagaEventHandler> h = HandlerMethod.find(eventHandlers, payload.getClass()).orElse(null);
         if (h == null) {
             return;
@@ -173,7 +163,7 @@ public final class SagaManager implements EventConsumer, DeadlineManager.Target 
             if (v == null || !v.entry().deadlines().contains(d.deadlineId())) {
                 return;     // saga ended, or deadline handled or cancelled before a crash
             }
-            Object payload = mapper.treeToValue(d.payload(), Class.forName(d.payloadType(), true,
+            Object payload = mapper.fromTree(d.payload(), Class.forName(d.payloadType(), true,
                     sagaClass.getClassLoader()));
             HandlerMethod<DeadlineHandler> h = deadlineHandlers.stream()
                     .filter(m -> m.annotation().deadlineName().isEmpty() || m.annotation().deadlineName().equals(d.name()))
@@ -210,7 +200,7 @@ public final class SagaManager implements EventConsumer, DeadlineManager.Target 
 
     /** Calls the handler on the saga's state and saves the outcome (caller holds the saga's lock). */
     private void run(String sagaId, SagaStore.Versioned current, Set<Association> associations, HandlerMethod<?> h,
-                     Object payload, StoredEvent event, String position) throws Exception {
+                     Object payload, EventMessage<?> event, String position) throws Exception {
         Object instance = current == null ? constructor.newInstance() : toInstance(current.entry().state());
         Context ctx = new Context(sagaId, associations,
                 current == null ? Set.of() : current.entry().deadlines());
@@ -218,7 +208,7 @@ public final class SagaManager implements EventConsumer, DeadlineManager.Target 
             if (type == SagaContext.class) {
                 return ctx;
             }
-            if (type == StoredEvent.class) {
+            if (type == EventMessage.class) {
                 return event;
             }
             return resources.apply(type);
@@ -232,7 +222,7 @@ public final class SagaManager implements EventConsumer, DeadlineManager.Target 
         if (position != null) {
             handled.put(position, event.offset());
         }
-        JsonNode state = mapper.valueToTree(instance);
+        JsonNode state = mapper.toTree(instance);
         save(current, new SagaEntry(sagaId, sagaType, state, ctx.associations, handled, ctx.deadlines, ended));
     }
 
@@ -267,11 +257,7 @@ public final class SagaManager implements EventConsumer, DeadlineManager.Target 
     }
 
     private Object toInstance(JsonNode state) {
-        try {
-            return mapper.treeToValue(state, sagaClass);
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot read the state of a " + sagaType + ": " + e.getMessage(), e);
-        }
+        return mapper.fromTree(state, sagaClass);
     }
 
     /** The value of a record component, getter or field of the payload. */
@@ -351,7 +337,7 @@ public final class SagaManager implements EventConsumer, DeadlineManager.Target 
         public String scheduleDeadline(Instant due, String name, Object payload) {
             Objects.requireNonNull(payload, "deadline payload");
             DeadlineEntry d = SagaManager.this.deadlines.schedule(sagaType, sagaId, name, due,
-                    payload.getClass().getName(), mapper.valueToTree(payload));
+                    payload.getClass().getName(), mapper.toTree(payload));
             deadlines.add(d.deadlineId());
             return d.deadlineId();
         }

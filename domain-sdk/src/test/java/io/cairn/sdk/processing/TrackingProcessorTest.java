@@ -5,7 +5,7 @@ import io.cairn.log.LogEngineConfig;
 import io.cairn.log.store.EventData;
 import io.cairn.log.store.EventStore;
 import io.cairn.log.store.LogEventStore;
-import io.cairn.log.store.StoredEvent;
+import io.cairn.sdk.EventMessage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,7 +43,7 @@ class TrackingProcessorTest {
         final AtomicInteger failuresLeft = new AtomicInteger();
 
         @EventHandler
-        void on(String payload, StoredEvent event) {
+        void on(String payload, EventMessage<?> event) {
             if (payload.contains("poison") && failuresLeft.getAndDecrement() > 0) {
                 throw new IllegalStateException("not yet");
             }
@@ -75,7 +75,11 @@ class TrackingProcessorTest {
     }
 
     private TrackingProcessor processor(OrderLog handlers) {
-        EventDecoder decoder = e -> e.eventType().equals("Text") ? new String(e.payload(), StandardCharsets.UTF_8) : null;
+        EventDecoder decoder = (topic, e) -> e.eventType().equals("Text")
+                ? new EventMessage<>(topic, e.aggregateType(), e.aggregateId(), e.sequence(), e.eventType(), 0,
+                        new String(e.payload(), StandardCharsets.UTF_8), e.metadata(), e.timestamp(), e.partition(),
+                        e.offset())
+                : null;
         return new TrackingProcessor("order-log", List.of(TOPIC), store, new LogTokenStore(store), decoder,
                 new EventHandlerBeans(List.of(handlers), type -> null), Thread::new, 100);
     }

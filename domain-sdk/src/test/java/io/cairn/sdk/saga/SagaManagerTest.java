@@ -3,10 +3,11 @@ package io.cairn.sdk.saga;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cairn.log.LogEngine;
 import io.cairn.log.LogEngineConfig;
-import io.cairn.log.store.EventData;
 import io.cairn.log.store.EventStore;
 import io.cairn.log.store.LogEventStore;
+import io.cairn.sdk.processing.EventDecoder;
 import io.cairn.sdk.processing.LogTokenStore;
+import io.cairn.sdk.serialization.EventSerializer;
 import io.cairn.sdk.processing.TrackingProcessor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,6 +29,8 @@ class SagaManagerTest {
     static final String TOPIC = "shop";
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final EventSerializer SERIALIZER = new EventSerializer()
+            .register(OrderPlaced.class).register(PaymentReceived.class).register(OrderShipped.class);
 
     record OrderPlaced(String orderId, long total) { }
     record PaymentReceived(String orderId, String paymentId) { }
@@ -96,7 +99,7 @@ class SagaManagerTest {
             sagas = new SagaManager(OrderSaga.class, new LogSagaStore(store, LogSagaStore.DEFAULT_TOPIC, JSON),
                     deadlines, type -> type == Outbox.class ? outbox : null);
             processor = new TrackingProcessor("saga-OrderSaga", List.of(TOPIC), store, new LogTokenStore(store),
-                    e -> decode(e.eventType(), e.payload()), sagas, Thread::new, 100);
+                    EventDecoder.of(SERIALIZER), sagas, Thread::new, 100);
             sagas.start();
             deadlines.start();
             processor.start();
@@ -106,19 +109,6 @@ class SagaManagerTest {
         public void close() {
             processor.close();
             deadlines.close();
-        }
-    }
-
-    private static Object decode(String type, byte[] json) {
-        try {
-            return switch (type) {
-                case "OrderPlaced" -> JSON.readValue(json, OrderPlaced.class);
-                case "PaymentReceived" -> JSON.readValue(json, PaymentReceived.class);
-                case "OrderShipped" -> JSON.readValue(json, OrderShipped.class);
-                default -> null;
-            };
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
         }
     }
 
@@ -148,9 +138,8 @@ class SagaManagerTest {
         stack = new Stack(clock);
     }
 
-    private void publish(String orderId, Object event) throws Exception {
-        store.append(TOPIC, orderId, EventStore.ANY, List.of(new EventData(event.getClass().getSimpleName(), 0,
-                JSON.writeValueAsBytes(event), Map.of())));
+    private void publish(String orderId, Object event) {
+        store.append(TOPIC, orderId, EventStore.ANY, List.of(SERIALIZER.serialize(event, Map.of())));
     }
 
     @Test
