@@ -909,6 +909,11 @@ public final class PartitionLog implements AutoCloseable {
         return dir;
     }
 
+    /** The partition's directory: services derived from the log (the event store's aggregate index) keep files here. */
+    public Path directory() {
+        return dir.toPath();
+    }
+
     TopicConfig config() {
         return config.config();
     }

@@ -109,6 +109,7 @@ public final class LogEventStore implements EventStore, AutoCloseable {
                 continue; // lost the race to another writer: place the events after its
             }
             long last = expected + events.size();
+            maybeCheckpoint(index);
             return written.thenApply(r -> new AppendResult(partition, r.baseOffset(), r.lastOffset(), last));
         }
     }
@@ -167,7 +168,20 @@ public final class LogEventStore implements EventStore, AutoCloseable {
         if (closed) {
             throw new LogException.LogClosedException("The event store is closed");
         }
-        return indexes.computeIfAbsent(log, AggregateIndex::new);
+        return indexes.computeIfAbsent(log, l -> AggregateIndex.open(l, engine.config().clock()));
+    }
+
+    /** Takes a due checkpoint of the index, unless someone else holds it (then a later call will). */
+    private static void maybeCheckpoint(AggregateIndex index) {
+        if (index.lock.tryLock()) {
+            try {
+                if (index.checkpointDue()) {
+                    index.checkpoint();
+                }
+            } finally {
+                index.lock.unlock();
+            }
+        }
     }
 
     private static long currentLastSequence(AggregateIndex index, PartitionLog log, byte[] key) {
@@ -187,7 +201,9 @@ public final class LogEventStore implements EventStore, AutoCloseable {
         byte[] key = EventCodec.key(aggregateId);
         PartitionLog log = partitionOf(topic, key);
         AggregateIndex.Lookup lookup = lookup(log, key, Math.max(0, fromSequence));
-        return readEvents(log, key, lookup, Math.max(0, fromSequence));
+        List<StoredEvent> events = readEvents(log, key, lookup, Math.max(0, fromSequence));
+        maybeCheckpoint(index(log));
+        return events;
     }
 
     @Override
@@ -387,6 +403,7 @@ public final class LogEventStore implements EventStore, AutoCloseable {
         }
     }
 
+    /** Checkpoints and closes every aggregate index (the engine calls this before it closes the partitions). */
     @Override
     public void close() {
         closed = true;
@@ -394,11 +411,18 @@ public final class LogEventStore implements EventStore, AutoCloseable {
             index.lock.lock();
             try {
                 index.close();
+            } catch (LogException e) {
+                org.slf4j.LoggerFactory.getLogger(LogEventStore.class).warn("Closing {} failed: {}", index, e.getMessage());
             } finally {
                 index.lock.unlock();
             }
         }
         indexes.clear();
+    }
+
+    /** The index of a partition, for tests in this package. */
+    AggregateIndex indexOf(String topic, int partition) {
+        return index(engine.partition(topic, partition));
     }
 
     @Override
