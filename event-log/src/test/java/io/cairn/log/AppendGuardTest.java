@@ -91,6 +91,45 @@ class AppendGuardTest {
     }
 
     @Test
+    void concurrentAppendAndAwaitCallersShareFsyncsAndReturnDurable() throws Exception {
+        PartitionLog p = open(Map.of(TopicConfig.FLUSH_MESSAGES, "1"));
+        long flushesBefore = p.flushCount();
+        int threads = 8;
+        int perThread = 40;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        List<java.util.concurrent.Future<List<PartitionLog.AppendResult>>> futures = new ArrayList<>();
+        try {
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                futures.add(pool.submit(() -> {
+                    List<PartitionLog.AppendResult> mine = new ArrayList<>();
+                    for (int i = 0; i < perThread; i++) {
+                        PartitionLog.AppendResult r = p.appendAndAwait(Batches.of(0, thread + "-" + i), PartitionLog.AppendGuard.NONE);
+                        assertThat(p.durableOffset()).isGreaterThan(r.lastOffset());
+                        mine.add(r);
+                    }
+                    return mine;
+                }));
+            }
+            java.util.Set<Long> offsets = new java.util.HashSet<>();
+            for (var f : futures) {
+                for (PartitionLog.AppendResult r : f.get()) {
+                    assertThat(r.durable()).isTrue();
+                    assertThat(offsets.add(r.baseOffset())).isTrue();
+                }
+            }
+            assertThat(offsets).hasSize(threads * perThread);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(p.flushCount() - flushesBefore).isPositive().isLessThan(threads * perThread);
+        // alone, the caller fsyncs inline
+        long before = p.flushCount();
+        p.appendAndAwait(Batches.of(0, "alone"), PartitionLog.AppendGuard.NONE);
+        assertThat(p.flushCount()).isEqualTo(before + 1);
+    }
+
+    @Test
     void asyncAppendsWithoutFlushPolicyCompleteAtOnceAndCloseFlushesThem() {
         PartitionLog p = open(Map.of(TopicConfig.FLUSH_MESSAGES, "1000000"));
         CompletableFuture<PartitionLog.AppendResult> f = p.appendAsync(Batches.of(0, "x"), PartitionLog.AppendGuard.NONE);
@@ -99,32 +138,46 @@ class AppendGuardTest {
     }
 
     @Test
-    void anInterruptedReaderGetsAClearErrorInsteadOfEndlessRetries() throws Exception {
+    void anInterruptedReaderGetsAClearErrorAndTheChannelIsReopenedForEveryoneElse() {
         PartitionLog p = open(Map.of());
         for (int i = 0; i < 50; i++) {
             p.append(Batches.of(0, "v" + i));
         }
         p.roll();
+        p.append(Batches.of(0, "v50"));
         Thread.currentThread().interrupt();
         try {
             // Before the fix: the interrupt closes the segment's channel, the read retried recursively on the
             // ClosedChannelException and ended in a StackOverflowError.
             assertThatThrownBy(() -> p.read(0, 1 << 20, true, PartitionLog.ReadLimit.HIGH_WATERMARK))
                     .isInstanceOf(LogException.LogIoException.class)
-                    .hasMessageContaining("closed");
+                    .hasMessageContaining("interrupted");
             assertThat(Thread.currentThread().isInterrupted()).as("the interrupt is kept").isTrue();
         } finally {
             Thread.interrupted();
         }
-        // later reads of the same segment by an uninterrupted thread: bounded, with a clear error or data
-        Throwable later = null;
+        // readers and appenders that were not interrupted go on: the channel was opened again
+        assertThat(Batches.readAll(p, 0, 1 << 20)).hasSize(51);
+        p.append(Batches.of(0, "v51"));
+        assertThat(Batches.readAll(p, 0, 1 << 20)).extracting(Batches.Read::value).endsWith("v50", "v51");
+        assertThat(p.durableOffset()).isEqualTo(52);
+    }
+
+    @Test
+    void anInterruptedAppenderFailsAndTheNextAppendSucceedsOnAConsistentFile() {
+        PartitionLog p = open(Map.of());
+        p.append(Batches.of(0, "a"));
+        Thread.currentThread().interrupt();
         try {
-            p.read(0, 1 << 20, true, PartitionLog.ReadLimit.HIGH_WATERMARK);
-        } catch (LogException e) {
-            later = e;
+            assertThatThrownBy(() -> p.append(Batches.of(0, "lost"))).isInstanceOf(LogException.class);
+        } finally {
+            Thread.interrupted();
         }
-        if (later != null) {
-            assertThat(later).isInstanceOf(LogException.LogIoException.class).hasMessageContaining("closed");
-        }
+        assertThat(p.logEndOffset()).isEqualTo(1);
+        p.append(Batches.of(0, "b"));
+        assertThat(Batches.readAll(p, 0, 1 << 20)).extracting(Batches.Read::value).containsExactly("a", "b");
+        engine.close();
+        engine = LogEngine.open(LogEngineConfig.builder(dir).cleanerIntervalMs(0).build());
+        assertThat(Batches.readAll(engine.partition("t", 0), 0, 1 << 20)).extracting(Batches.Read::value).containsExactly("a", "b");
     }
 }

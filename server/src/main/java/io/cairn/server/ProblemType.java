@@ -15,6 +15,7 @@ public enum ProblemType {
     LIMIT_EXCEEDED(409, "limit-exceeded", "Engine limit exceeded"),
     PROJECTION_CONFLICT(409, "projection-conflict", "Projection busy or already done"),
     REPLAY_FAILED(422, "replay-failed", "Dead letter still fails"),
+    CONCURRENCY_CONFLICT(409, "concurrency-conflict", "Concurrency conflict"),
     CONTENT_TOO_LARGE(413, "content-too-large", "Request content too large"),
     RECORD_TOO_LARGE(413, "record-too-large", "Record batch too large"),
     OFFSET_OUT_OF_RANGE(416, "offset-out-of-range", "Offset out of range"),

@@ -3,6 +3,7 @@ package io.cairn.log.store;
 import static io.cairn.log.store.LogEventStoreTest.event;
 import static io.cairn.log.store.LogEventStoreTest.payload;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -11,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +20,7 @@ import java.util.stream.Stream;
 
 import io.cairn.log.LogEngine;
 import io.cairn.log.LogEngineConfig;
+import io.cairn.log.ManualClock;
 import io.cairn.log.PartitionLog;
 import io.cairn.log.TopicConfig;
 import org.junit.jupiter.api.AfterEach;
@@ -118,6 +121,30 @@ class AggregateIndexTest {
     }
 
     @Test
+    void anIdleIndexIsCheckpointedSoACrashAfterwardsReplaysOnlyTheTail() throws IOException {
+        ManualClock clock = new ManualClock(1_000_000);
+        engine = LogEngine.open(LogEngineConfig.builder(dir).clock(clock).cleanerIntervalMs(0).build());
+        store = LogEventStore.of(engine);
+        store.ensureTopic("t", 1, false);
+        fill("t", 10, 5);
+        AggregateIndex index = store.indexOf("t", 0);
+        assertThat(index.dirty()).isTrue();
+        clock.advance(11_000); // past the checkpoint interval: the engine's scheduler takes the checkpoint
+        await().atMost(Duration.ofSeconds(30)).until(() -> !index.dirty());
+        // appended after the checkpoint by a Kafka producer, say, then the process dies
+        engine.partition("t", 0).append(EventCodec.encode("t", "late".getBytes(StandardCharsets.UTF_8), 0,
+                List.of(event("E", "late-0")), 1));
+        copyDirectory(dir, copy);
+        engine.close();
+        engine = null;
+        open(copy);
+        assertThat(store.indexOf("t", 0).origin()).isEqualTo("loaded");
+        assertThat(store.indexOf("t", 0).indexedTo()).isEqualTo(50);
+        assertThat(store.read("t", "late", 0)).extracting(LogEventStoreTest::payload).containsExactly("late-0");
+        assertFilled("t", 10, 5);
+    }
+
+    @Test
     void aCorruptOrMissingIndexFileIsRebuilt() throws IOException {
         open(dir);
         store.ensureTopic("t", 1, false);
@@ -147,7 +174,7 @@ class AggregateIndexTest {
     @Test
     void hashCollisionsAreResolvedByTheStoredIds() {
         open(dir);
-        store.ensureTopic("c", 1, false);
+        engine.createTopic("c", 1, Map.of(TopicConfig.FLUSH_MESSAGES, "1000000"));
         PartitionLog p = engine.partition("c", 0);
         int aggregates = 1500; // past the first table's 0.7 load: the table grows with every slot colliding
         for (int a = 0; a < aggregates; a++) {
@@ -177,8 +204,8 @@ class AggregateIndexTest {
     @Test
     void manyAggregatesAndLongStreamsSurviveAReopen() {
         open(dir);
-        store.ensureTopic("m", 1, false);
-        store.ensureTopic("m", 1, false);
+        engine.createTopic("m", 1, Map.of(TopicConfig.FLUSH_MESSAGES, "1000000")); // no fsync per append: test speed
+        store.ensureTopic("m", 1, false); // a no-op on an existing topic
         PartitionLog p = engine.partition("m", 0);
         int aggregates = 20_000;
         for (int a = 0; a < aggregates; a++) {
