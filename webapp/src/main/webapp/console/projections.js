@@ -35,7 +35,7 @@ function rebuildBox(h, {fmtInt, fmtShort}, b) {
       ' — ', fmtInt(b.done), ' of ', fmtInt(b.total), ' events (', pct.toFixed(1), ' %)',
       b.state === 'BUILDING' ? ', ' + fmtShort(b.eventsPerSecond) + '/s, ' + fmtEta(b.etaSeconds) + ' left' : '',
       b.error ? h('span', {class: 'lagging'}, ' ' + b.error) : null),
-    h('progress', {max: '100', value: String(pct.toFixed(1)), class: 'rebuild-progress'}));
+    h('progress', {max: '100', value: String(pct.toFixed(1)), class: 'rebuild-progress', style: 'width: 100%'}));
 }
 
 function projectionCard(h, f, p, act) {
