@@ -1,6 +1,5 @@
 package io.cairn.projections;
 
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -85,18 +84,10 @@ public final class ProjectionRuntime implements AutoCloseable {
     /** Creates the meta schema when missing and starts every registered projection. */
     public synchronized void start() throws SQLException {
         ensureOpen();
-        try (Connection c = ds.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                meta.ensureSchema(c);
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                Sql.rollbackQuietly(c);
-                throw e;
-            } finally {
-                Applier.resetAutoCommit(c);
-            }
-        }
+        Sql.inTransaction(ds, c -> {
+            meta.ensureSchema(c);
+            return null;
+        });
         started = true;
         for (Managed m : projections.values()) {
             startLive(m);
@@ -429,25 +420,11 @@ public final class ProjectionRuntime implements AutoCloseable {
         }
     }
 
-    private interface Work<T> {
-        T run(Connection c) throws SQLException;
-    }
-
     /** One transaction holding the meta schema's advisory lock. */
-    private <T> T inTransaction(Work<T> work) throws SQLException {
-        try (Connection c = ds.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                meta.lock(c);
-                T t = work.run(c);
-                c.commit();
-                return t;
-            } catch (SQLException | RuntimeException e) {
-                Sql.rollbackQuietly(c);
-                throw e;
-            } finally {
-                Applier.resetAutoCommit(c);
-            }
-        }
+    private <T> T inTransaction(Sql.Work<T> work) throws SQLException {
+        return Sql.inTransaction(ds, c -> {
+            meta.lock(c);
+            return work.run(c);
+        });
     }
 }

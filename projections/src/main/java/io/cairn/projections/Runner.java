@@ -420,18 +420,10 @@ final class Runner {
         }
 
         private void commitOffsetOnly(Slot s, long next) throws SQLException {
-            try (Connection c = ds.getConnection()) {
-                c.setAutoCommit(false);
-                try {
-                    meta.commit(c, projection.name(), generation, s.topic, s.partition, s.epoch, next);
-                    c.commit();
-                } catch (SQLException | RuntimeException ex) {
-                    Sql.rollbackQuietly(c);
-                    throw ex;
-                } finally {
-                    Applier.resetAutoCommit(c);
-                }
-            }
+            Sql.inTransaction(ds, c -> {
+                meta.commit(c, projection.name(), generation, s.topic, s.partition, s.epoch, next);
+                return null;
+            });
             s.next = next;
             s.pending.removeIf(p -> p.offset() < next);
         }

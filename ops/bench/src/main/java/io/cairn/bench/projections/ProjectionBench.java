@@ -64,7 +64,7 @@ public final class ProjectionBench {
     private int accounts = 10_000;
     private int partitions = 4;
     private int workers = 2;
-    private int batchSize = 5000;
+    private int batchSize = 20_000;
     private String db = "proj_bench";
     private Path work = Path.of("ops/bench/target/projections");
 
@@ -87,7 +87,7 @@ public final class ProjectionBench {
                 default -> {
                     System.out.println("""
                             ops/bench/run projections [--quick] [--events N (1000000)] [--naive-events N (10000)]
-                              [--accounts N (10000)] [--partitions N (4)] [--workers N (2)] [--batch N (5000)]
+                              [--accounts N (10000)] [--partitions N (4)] [--workers N (2)] [--batch N (20000)]
                               [--db NAME (proj_bench, dropped and re-created)] [--work DIR]""");
                     System.exit(args[i].equals("--help") ? 0 : 2);
                 }
