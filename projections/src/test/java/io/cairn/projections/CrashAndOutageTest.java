@@ -99,9 +99,11 @@ class CrashAndOutageTest {
             rt.register(new AccountBalancesProjection());
             rt.register(new TransactionHistoryProjection());
             rt.start();
-            for (int round = 0; round < 4; round++) {
-                bank.generate(10, 1500);
-                Thread.sleep(150);
+            // Sessions die at random points: mid-batch, and mid-COMMIT, whose answer is then lost although the
+            // commit happened (the runtime must read its offset again, not apply the batch a second time).
+            for (int round = 0; round < 8; round++) {
+                bank.generate(5, 800);
+                Thread.sleep(40 + 20 * round);
                 db.terminateSessions(); // as a PostgreSQL restart does to every connection
             }
             await().atMost(Duration.ofSeconds(60)).until(() -> rt.status().stream().anyMatch(s -> s.lastError() != null));
