@@ -154,6 +154,21 @@ public final class ProjectionRuntime implements AutoCloseable {
     }
 
     /**
+     * Restarts a projection's workers where their offsets stand: partitions stopped at a poison event
+     * ({@code onPoison=STOP}) or fenced try again, e.g. once the handler was fixed.
+     */
+    public synchronized void resume(String name) {
+        Managed m = managed(name);
+        requireNoRebuild(m);
+        Runner old = m.live;
+        old.stop(STOP_WAIT_MILLIS);
+        Runner r = runner(m, old.generation);
+        m.live = r;
+        r.start();
+        log.info("Projection {} resumed", name);
+    }
+
+    /**
      * Starts a zero-downtime rebuild: a new generation is built from the start of the log into new tables while the
      * live one keeps serving; once it has caught up, the live one stops, the new one reaches exactly its offsets, and
      * the views switch to it in one transaction; the old generation is then dropped.

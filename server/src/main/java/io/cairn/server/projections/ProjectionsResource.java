@@ -98,6 +98,17 @@ public class ProjectionsResource {
     }
 
     @POST
+    @Path("{name}/resume")
+    @Operation(summary = "Restarts the projection's workers where their offsets stand: partitions stopped at a poison event try again (202)")
+    public Response resume(@PathParam("name") String name) {
+        call(() -> {
+            runtime().resume(name);
+            return null;
+        });
+        return Response.accepted(call(() -> runtime().status(name))).build();
+    }
+
+    @POST
     @Path("{name}/dead-letters/{offset}/replay")
     @Operation(summary = "Applies a dead letter to the projection now, once (409 if it was replayed before)")
     public Replayed replay(@PathParam("name") String name, @PathParam("offset") String offset) {
