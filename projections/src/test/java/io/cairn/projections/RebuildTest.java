@@ -102,6 +102,57 @@ class RebuildTest {
         }
     }
 
+    /** A projection whose second generation has one more column, as after a change of the read model. */
+    static final class Reshaped implements BatchProjection {
+        volatile boolean withType;
+
+        @Override public String name() { return "reshaped"; }
+        @Override public List<String> topics() { return List.of("bank-accounts"); }
+        @Override public List<String> tables() { return List.of("events"); }
+
+        @Override
+        public void createTables(Connection c) throws java.sql.SQLException {
+            Sql.exec(c, "CREATE TABLE events (event_offset bigint, partition int" + (withType ? ", type text" : "") + ")");
+            Sql.exec(c, "COMMENT ON COLUMN events.partition IS 'where'");
+        }
+
+        @Override
+        public void apply(List<ProjectionEvent> events, Connection c) throws java.sql.SQLException {
+            try (var ps = c.prepareStatement(withType ? "INSERT INTO events VALUES (?, ?, ?)" : "INSERT INTO events VALUES (?, ?)")) {
+                for (ProjectionEvent e : events) {
+                    ps.setLong(1, e.offset());
+                    ps.setInt(2, e.partition());
+                    if (withType) {
+                        ps.setString(3, e.type());
+                    }
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+        }
+    }
+
+    @Test
+    void aRebuildMayChangeTheColumns(@TempDir Path dir) throws Exception {
+        try (BankFixture bank = new BankFixture(dir, 2, 21);
+             ProjectionRuntime rt = new ProjectionRuntime(bank.engine, db.ds, ProjectionConfig.builder()
+                     .metaSchema("rc").readSchema("rcv").build())) {
+            Reshaped p = new Reshaped();
+            rt.register(p);
+            bank.generate(5, 100);
+            rt.start();
+            BankReadModelsTest.awaitCaughtUp(rt);
+            assertThat(db.rows("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'rcv' AND table_name = 'events'"))
+                    .containsExactly("2");
+            p.withType = true;
+            rt.rebuild("reshaped");
+            await().atMost(Duration.ofSeconds(60)).until(() -> rt.status("reshaped").rebuild().state().equals("DONE"));
+            assertThat(db.count("SELECT count(*) FROM rcv.events WHERE type IS NOT NULL")).isEqualTo(
+                    bank.engine.topic("bank-accounts").get().partitions().stream().mapToLong(x -> x.logEndOffset()).sum());
+            assertThat(db.rows("SELECT col_description('rcv.events'::regclass, 2)")).containsExactly("where");
+        }
+    }
+
     @Test
     void resetReplaysFromTheStart(@TempDir Path dir) throws Exception {
         try (BankFixture bank = new BankFixture(dir, 2, 9);
