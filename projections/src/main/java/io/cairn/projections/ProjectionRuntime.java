@@ -197,6 +197,21 @@ public final class ProjectionRuntime implements AutoCloseable {
         return b.progress();
     }
 
+    /**
+     * Abandons the rebuild in progress (before its switch): its workers stop and its schema is dropped; the live
+     * generation serves on. Returns the rebuild's final progress (state FAILED, error "cancelled").
+     */
+    public ProjectionStatus.RebuildProgress cancelRebuild(String name) throws InterruptedException {
+        Managed m = managed(name);
+        Rebuild b = m.rebuild;
+        if (b == null || !(b.state.equals("BUILDING") || b.state.equals("SWITCHING"))) {
+            throw new ProjectionException(ProjectionException.Reason.CONFLICT, "Projection " + name + " is not rebuilding");
+        }
+        b.cancelled = true;
+        b.done.await(STOP_WAIT_MILLIS * 2, java.util.concurrent.TimeUnit.MILLISECONDS);
+        return b.progress();
+    }
+
     /** A rebuild's life: BUILDING → SWITCHING → DONE, or FAILED (the live generation keeps or resumes serving). */
     private final class Rebuild {
         final Managed m;
@@ -207,6 +222,7 @@ public final class ProjectionRuntime implements AutoCloseable {
         volatile Instant finished;
         volatile String error;
         volatile boolean cancelled;
+        final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
 
         Rebuild(Managed m, Runner runner, Map<String, long[]> range) {
             this.m = m;
@@ -218,13 +234,15 @@ public final class ProjectionRuntime implements AutoCloseable {
             try {
                 while (!runner.caughtUp(config.batchSize())) {
                     if (cancelled || closed) {
-                        throw new IllegalStateException("cancelled: the runtime closed");
+                        throw new IllegalStateException(closed ? "cancelled: the runtime closed" : "cancelled");
                     }
                     Thread.sleep(50);
                 }
                 switchOver();
             } catch (Exception e) {
                 fail(e);
+            } finally {
+                done.countDown();
             }
         }
 
@@ -235,7 +253,7 @@ public final class ProjectionRuntime implements AutoCloseable {
             Map<String, Long> target = inTransaction(c -> meta.offsets(c, m.projection.name(), old.generation));
             while (!runner.reached(target)) {
                 if (cancelled || closed) {
-                    throw new IllegalStateException("cancelled: the runtime closed");
+                    throw new IllegalStateException(closed ? "cancelled: the runtime closed" : "cancelled");
                 }
                 Thread.sleep(20);
             }

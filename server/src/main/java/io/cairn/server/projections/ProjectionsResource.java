@@ -6,6 +6,7 @@ import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -84,6 +85,20 @@ public class ProjectionsResource {
     public ProjectionStatus.RebuildProgress rebuildProgress(@PathParam("name") String name) {
         return call(() -> runtime().rebuildProgress(name).orElseThrow(() ->
                 new ApiException(ProblemType.UNKNOWN_PROJECTION, "Projection " + name + " has not been rebuilt")));
+    }
+
+    @DELETE
+    @Path("{name}/rebuild")
+    @Operation(summary = "Cancels the rebuild in progress: its tables are dropped, the live ones serve on (409 if none runs)")
+    public ProjectionStatus.RebuildProgress cancelRebuild(@PathParam("name") String name) {
+        return call(() -> {
+            try {
+                return runtime().cancelRebuild(name);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ApiException(ProblemType.PROJECTIONS_UNAVAILABLE, "Interrupted while cancelling");
+            }
+        });
     }
 
     @POST
