@@ -1,6 +1,6 @@
 // Cairn console, Projections panel: read models in PostgreSQL (GET /api/projections, refreshed every 2 s while shown):
 // state, generation, events/s, lag per partition, last error, rebuild progress (done of total, rate, time left),
-// dead letters; buttons to rebuild, reset and replay. The helpers (h, api, poll, ...) come from console.js.
+// dead letters; buttons to rebuild, reset, resume (a partition stopped at a poison event) and replay. The helpers (h, api, poll, ...) come from console.js.
 
 function fmtEta(s) {
   if (s < 0) return '–';
@@ -35,7 +35,7 @@ function rebuildBox(h, {fmtInt, fmtShort}, b) {
       ' — ', fmtInt(b.done), ' of ', fmtInt(b.total), ' events (', pct.toFixed(1), ' %)',
       b.state === 'BUILDING' ? ', ' + fmtShort(b.eventsPerSecond) + '/s, ' + fmtEta(b.etaSeconds) + ' left' : '',
       b.error ? h('span', {class: 'lagging'}, ' ' + b.error) : null),
-    h('progress', {max: '100', value: String(pct.toFixed(1)), class: 'rebuild-progress'}));
+    h('progress', {max: '100', value: String(pct.toFixed(1)), class: 'rebuild-progress', style: 'width: 100%'}));
 }
 
 function projectionCard(h, f, p, act) {
@@ -46,6 +46,8 @@ function projectionCard(h, f, p, act) {
       h('span', {class: 'big'}, 'lag ' + f.fmtInt(p.lag)),
       h('button', {onclick: () => act('/projections/' + encodeURIComponent(p.name) + '/rebuild'),
         title: 'Build new tables from the start of the log while these serve, then switch'}, 'Rebuild'),
+      p.state === 'STOPPED' ? h('button', {onclick: () => act('/projections/' + encodeURIComponent(p.name) + '/resume'),
+        title: 'Try the event it stopped at again (after fixing its handler)'}, 'Resume') : null,
       h('button', {onclick: () => {
         if (confirm('Empty ' + p.name + ' and replay it from the start?')) act('/projections/' + encodeURIComponent(p.name) + '/reset');
       }}, 'Reset')),

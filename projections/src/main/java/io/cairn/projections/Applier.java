@@ -22,36 +22,18 @@ abstract class Applier implements AutoCloseable {
 
     abstract void apply(List<ProjectionEvent> events, String schema, BeforeCommit beforeCommit) throws SQLException;
 
-    /** Runs {@code work} in a transaction of its own on the generation schema (table creation, resets). */
+    /** Runs {@code work} in a transaction of its own on the generation schema. */
     static void inSchema(DataSource ds, String schema, BeforeCommit work) throws SQLException {
-        try (Connection c = ds.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                setSearchPath(c, schema);
-                work.run(c);
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                Sql.rollbackQuietly(c);
-                throw e;
-            } finally {
-                resetAutoCommit(c);
-            }
-        }
+        Sql.inTransaction(ds, c -> {
+            setSearchPath(c, schema);
+            work.run(c);
+            return null;
+        });
     }
 
     static void setSearchPath(Connection c, String schema) throws SQLException {
         // SET LOCAL ends with the transaction, so a pooled connection goes back with its own search_path.
         Sql.exec(c, "SET LOCAL search_path TO " + schema);
-    }
-
-    static void resetAutoCommit(Connection c) {
-        try {
-            if (!c.isClosed()) {
-                c.setAutoCommit(true);
-            }
-        } catch (SQLException ignored) {
-            // broken connection: closing it is all that is left
-        }
     }
 
     static Applier of(Projection p, DataSource ds) {

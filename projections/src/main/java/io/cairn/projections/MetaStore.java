@@ -19,7 +19,8 @@ import javax.sql.DataSource;
  *         next_offset, epoch, updated)                      as the view rows it covers
  * replayed(projection, dead_letter_offset PK, replayed)     dead letters applied by a replay (each at most once)
  * </pre>
- * <b>Fencing.</b> A worker that takes a partition bumps its row's {@code epoch} ({@link #claim}) and every offset
+ * <b>Fencing.</b> A worker that takes a partition sets its row's {@code epoch} to a new value of the sequence
+ * {@code epochs} ({@link #claim}: never reused, even when a reset or a discarded rebuild deletes rows) and every offset
  * write it makes is conditional on that epoch ({@link #commit}): a stale worker (one whose partition was taken over
  * meanwhile) updates no row, gets {@link FencedException} and its transaction is rolled back, view rows included.
  * {@code next_offset = -1} means "from the log start".
@@ -53,6 +54,7 @@ final class MetaStore {
         Sql.exec(c, "CREATE TABLE IF NOT EXISTS " + meta + ".offsets (projection text NOT NULL, generation int NOT NULL, "
                 + "topic text NOT NULL, partition int NOT NULL, next_offset bigint NOT NULL, epoch bigint NOT NULL, "
                 + "updated timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (projection, generation, topic, partition))");
+        Sql.exec(c, "CREATE SEQUENCE IF NOT EXISTS " + meta + ".epochs");
         Sql.exec(c, "CREATE TABLE IF NOT EXISTS " + meta + ".replayed (projection text NOT NULL, "
                 + "dead_letter_offset bigint NOT NULL, replayed timestamptz NOT NULL DEFAULT now(), "
                 + "PRIMARY KEY (projection, dead_letter_offset))");
@@ -109,11 +111,12 @@ final class MetaStore {
     record Claim(long epoch, long nextOffset) {
     }
 
-    /** Takes a partition over: bumps its epoch (fencing out any earlier owner); auto-commit connection. */
+    /** Takes a partition over: a new epoch (fencing out any earlier owner); auto-commit connection. */
     Claim claim(Connection c, String projection, int gen, String topic, int partition) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + meta + ".offsets AS o "
-                + "(projection, generation, topic, partition, next_offset, epoch) VALUES (?, ?, ?, ?, -1, 1) "
-                + "ON CONFLICT (projection, generation, topic, partition) DO UPDATE SET epoch = o.epoch + 1, updated = now() "
+                + "(projection, generation, topic, partition, next_offset, epoch) VALUES (?, ?, ?, ?, -1, nextval('" + meta
+                + ".epochs')) ON CONFLICT (projection, generation, topic, partition) DO UPDATE SET epoch = EXCLUDED.epoch, "
+                + "updated = now() "
                 + "RETURNING epoch, next_offset")) {
             ps.setString(1, projection);
             ps.setInt(2, gen);
@@ -126,20 +129,26 @@ final class MetaStore {
         }
     }
 
-    /** Stores the next offset inside the caller's transaction, if {@code epoch} still owns the partition. */
-    void commit(Connection c, String projection, int gen, String topic, int partition, long epoch, long next)
-            throws SQLException {
+    /**
+     * Stores the next offset inside the caller's transaction, if {@code epoch} still owns the partition and the
+     * stored offset is still {@code previous} (the position the batch was read from): a stale worker, or a retry of a
+     * batch whose commit did happen, updates no row and must roll back.
+     */
+    void commit(Connection c, String projection, int gen, String topic, int partition, long epoch, long previous,
+                long next) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("UPDATE " + meta + ".offsets SET next_offset = ?, updated = now() "
-                + "WHERE projection = ? AND generation = ? AND topic = ? AND partition = ? AND epoch = ?")) {
+                + "WHERE projection = ? AND generation = ? AND topic = ? AND partition = ? AND epoch = ? "
+                + "AND (next_offset = ? OR next_offset < 0)")) {
             ps.setLong(1, next);
             ps.setString(2, projection);
             ps.setInt(3, gen);
             ps.setString(4, topic);
             ps.setInt(5, partition);
             ps.setLong(6, epoch);
+            ps.setLong(7, previous);
             if (ps.executeUpdate() != 1) {
                 throw new FencedException(projection + " generation " + gen + " " + topic + "-" + partition
-                        + ": epoch " + epoch + " was taken over by another worker");
+                        + ": epoch " + epoch + " at offset " + previous + " was taken over by another worker");
             }
         }
     }

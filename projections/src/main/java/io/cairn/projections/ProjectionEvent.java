@@ -6,6 +6,7 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 
 import io.cairn.log.store.EventHeaders;
 
@@ -18,6 +19,8 @@ import io.cairn.log.store.EventHeaders;
  */
 public final class ProjectionEvent {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Built once: {@code ObjectMapper.readTree} looks the tree type up again on every call. */
+    private static final ObjectReader TREE = JSON.readerFor(JsonNode.class);
 
     private final String topic;
     private final int partition;
@@ -79,7 +82,7 @@ public final class ProjectionEvent {
     public JsonNode json() {
         if (parsed == null) {
             try {
-                parsed = value == null ? JSON.nullNode() : JSON.readTree(value);
+                parsed = value == null ? JSON.nullNode() : TREE.readTree(value);
             } catch (IOException e) {
                 throw new IllegalArgumentException("The value of " + this + " is not JSON: " + e.getMessage(), e);
             }

@@ -1,6 +1,5 @@
 package io.cairn.projections;
 
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -85,18 +84,10 @@ public final class ProjectionRuntime implements AutoCloseable {
     /** Creates the meta schema when missing and starts every registered projection. */
     public synchronized void start() throws SQLException {
         ensureOpen();
-        try (Connection c = ds.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                meta.ensureSchema(c);
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                Sql.rollbackQuietly(c);
-                throw e;
-            } finally {
-                Applier.resetAutoCommit(c);
-            }
-        }
+        Sql.inTransaction(ds, c -> {
+            meta.ensureSchema(c);
+            return null;
+        });
         started = true;
         for (Managed m : projections.values()) {
             startLive(m);
@@ -163,6 +154,21 @@ public final class ProjectionRuntime implements AutoCloseable {
     }
 
     /**
+     * Restarts a projection's workers where their offsets stand: partitions stopped at a poison event
+     * ({@code onPoison=STOP}) or fenced try again, e.g. once the handler was fixed.
+     */
+    public synchronized void resume(String name) {
+        Managed m = managed(name);
+        requireNoRebuild(m);
+        Runner old = m.live;
+        old.stop(STOP_WAIT_MILLIS);
+        Runner r = runner(m, old.generation);
+        m.live = r;
+        r.start();
+        log.info("Projection {} resumed", name);
+    }
+
+    /**
      * Starts a zero-downtime rebuild: a new generation is built from the start of the log into new tables while the
      * live one keeps serving; once it has caught up, the live one stops, the new one reaches exactly its offsets, and
      * the views switch to it in one transaction; the old generation is then dropped.
@@ -191,6 +197,21 @@ public final class ProjectionRuntime implements AutoCloseable {
         return b.progress();
     }
 
+    /**
+     * Abandons the rebuild in progress (before its switch): its workers stop and its schema is dropped; the live
+     * generation serves on. Returns the rebuild's final progress (state FAILED, error "cancelled").
+     */
+    public ProjectionStatus.RebuildProgress cancelRebuild(String name) throws InterruptedException {
+        Managed m = managed(name);
+        Rebuild b = m.rebuild;
+        if (b == null || !(b.state.equals("BUILDING") || b.state.equals("SWITCHING"))) {
+            throw new ProjectionException(ProjectionException.Reason.CONFLICT, "Projection " + name + " is not rebuilding");
+        }
+        b.cancelled = true;
+        b.done.await(STOP_WAIT_MILLIS * 2, java.util.concurrent.TimeUnit.MILLISECONDS);
+        return b.progress();
+    }
+
     /** A rebuild's life: BUILDING → SWITCHING → DONE, or FAILED (the live generation keeps or resumes serving). */
     private final class Rebuild {
         final Managed m;
@@ -201,6 +222,7 @@ public final class ProjectionRuntime implements AutoCloseable {
         volatile Instant finished;
         volatile String error;
         volatile boolean cancelled;
+        final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
 
         Rebuild(Managed m, Runner runner, Map<String, long[]> range) {
             this.m = m;
@@ -212,13 +234,15 @@ public final class ProjectionRuntime implements AutoCloseable {
             try {
                 while (!runner.caughtUp(config.batchSize())) {
                     if (cancelled || closed) {
-                        throw new IllegalStateException("cancelled: the runtime closed");
+                        throw new IllegalStateException(closed ? "cancelled: the runtime closed" : "cancelled");
                     }
                     Thread.sleep(50);
                 }
                 switchOver();
             } catch (Exception e) {
                 fail(e);
+            } finally {
+                done.countDown();
             }
         }
 
@@ -229,7 +253,7 @@ public final class ProjectionRuntime implements AutoCloseable {
             Map<String, Long> target = inTransaction(c -> meta.offsets(c, m.projection.name(), old.generation));
             while (!runner.reached(target)) {
                 if (cancelled || closed) {
-                    throw new IllegalStateException("cancelled: the runtime closed");
+                    throw new IllegalStateException(closed ? "cancelled: the runtime closed" : "cancelled");
                 }
                 Thread.sleep(20);
             }
@@ -429,25 +453,11 @@ public final class ProjectionRuntime implements AutoCloseable {
         }
     }
 
-    private interface Work<T> {
-        T run(Connection c) throws SQLException;
-    }
-
     /** One transaction holding the meta schema's advisory lock. */
-    private <T> T inTransaction(Work<T> work) throws SQLException {
-        try (Connection c = ds.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                meta.lock(c);
-                T t = work.run(c);
-                c.commit();
-                return t;
-            } catch (SQLException | RuntimeException e) {
-                Sql.rollbackQuietly(c);
-                throw e;
-            } finally {
-                Applier.resetAutoCommit(c);
-            }
-        }
+    private <T> T inTransaction(Sql.Work<T> work) throws SQLException {
+        return Sql.inTransaction(ds, c -> {
+            meta.lock(c);
+            return work.run(c);
+        });
     }
 }

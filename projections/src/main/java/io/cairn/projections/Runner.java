@@ -35,8 +35,9 @@ import io.cairn.log.Topic;
  * slow database slows reading (batches then fill up to {@code batchSize}) and memory stays bounded by one batch per
  * partition.
  *
- * <p>Failures: a transient database failure (connection lost, shutdown, deadlock) retries the same batch after a
- * growing pause, on a fresh connection. Any other failure is taken as a poison event somewhere in the batch: the
+ * <p>Failures: a transient database failure (connection lost, shutdown, deadlock) retries after a growing pause,
+ * on a fresh connection, from the committed offset read again from the database: a commit whose answer was lost
+ * may have happened, and then the batch must not be applied twice. Any other failure is taken as a poison event somewhere in the batch: the
  * events are then applied one per transaction, each up to {@code retries} times; one that still fails goes to the
  * dead-letter topic and the partition moves past it ({@code CONTINUE}) or stops ({@code STOP}). A fenced worker
  * (its partition taken over) drops the partition.
@@ -248,6 +249,10 @@ final class Runner {
                             error("fenced", f);
                             s.stopped = true;
                         } catch (SQLException | RuntimeException e) {
+                            // The outcome of the failed transaction may be unknown (a connection lost while its
+                            // COMMIT was on the way could have committed): take the partition again, which reads
+                            // the committed offset, the only truth, before anything else is applied.
+                            s.claimed = false;
                             s.backoffMs = s.backoffMs == 0 ? config.retryBackoff().toMillis()
                                     : Math.min(MAX_BACKOFF_MS, s.backoffMs * 2);
                             s.backoffUntil = System.nanoTime() + s.backoffMs * 1_000_000L;
@@ -353,7 +358,7 @@ final class Runner {
         private void applyBatch(Slot s, List<ProjectionEvent> batch) throws SQLException {
             long next = Math.max(s.readPosition, batch.get(batch.size() - 1).offset() + 1);
             try {
-                applier.apply(batch, schema, c -> meta.commit(c, projection.name(), generation, s.topic, s.partition, s.epoch, next));
+                applier.apply(batch, schema, c -> meta.commit(c, projection.name(), generation, s.topic, s.partition, s.epoch, s.next, next));
                 done(s, batch.size(), next);
             } catch (FencedException f) {
                 throw f;
@@ -379,7 +384,7 @@ final class Runner {
                     attempts++;
                     try {
                         applier.apply(List.of(e), schema, c -> meta.commit(c, projection.name(), generation, s.topic,
-                                s.partition, s.epoch, next));
+                                s.partition, s.epoch, s.next, next));
                         last = null;
                         break;
                     } catch (FencedException f) {
@@ -420,18 +425,10 @@ final class Runner {
         }
 
         private void commitOffsetOnly(Slot s, long next) throws SQLException {
-            try (Connection c = ds.getConnection()) {
-                c.setAutoCommit(false);
-                try {
-                    meta.commit(c, projection.name(), generation, s.topic, s.partition, s.epoch, next);
-                    c.commit();
-                } catch (SQLException | RuntimeException ex) {
-                    Sql.rollbackQuietly(c);
-                    throw ex;
-                } finally {
-                    Applier.resetAutoCommit(c);
-                }
-            }
+            Sql.inTransaction(ds, c -> {
+                meta.commit(c, projection.name(), generation, s.topic, s.partition, s.epoch, s.next, next);
+                return null;
+            });
             s.next = next;
             s.pending.removeIf(p -> p.offset() < next);
         }

@@ -7,6 +7,8 @@ import java.sql.SQLTransientException;
 import java.sql.Statement;
 import java.util.regex.Pattern;
 
+import javax.sql.DataSource;
+
 /** Small SQL helpers: identifier checks, literals, and telling transient database failures from poison. */
 final class Sql {
     private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_]*");
@@ -55,6 +57,41 @@ final class Sql {
             }
         }
         return false;
+    }
+
+    /** Work inside a transaction. */
+    interface Work<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    /**
+     * Runs {@code work} in one transaction on a connection of {@code ds}: commits when it returns, rolls back when it
+     * throws, and hands the connection back in auto-commit mode.
+     */
+    static <T> T inTransaction(DataSource ds, Work<T> work) throws SQLException {
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                T t = work.run(c);
+                c.commit();
+                return t;
+            } catch (SQLException | RuntimeException e) {
+                rollbackQuietly(c);
+                throw e;
+            } finally {
+                resetAutoCommit(c);
+            }
+        }
+    }
+
+    static void resetAutoCommit(Connection c) {
+        try {
+            if (!c.isClosed()) {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException ignored) {
+            // broken connection: closing it is all that is left
+        }
     }
 
     static void rollbackQuietly(Connection c) {

@@ -34,11 +34,22 @@ final class BankFixture implements AutoCloseable {
     private int transfers;
 
     BankFixture(Path dir, int partitions, long seed) {
+        this(dir, partitions, seed, true);
+    }
+
+    private BankFixture(Path dir, int partitions, long seed, boolean create) {
         this.engine = LogEngine.open(LogEngineConfig.builder(dir).build());
         this.partitions = partitions;
         this.random = new Random(seed);
-        engine.createTopic(BankEvents.ACCOUNTS, partitions, Map.of("flush.messages", "100000"));
-        engine.createTopic(BankEvents.TRANSFERS, partitions, Map.of("flush.messages", "100000"));
+        if (create) {
+            engine.createTopic(BankEvents.ACCOUNTS, partitions, Map.of("flush.messages", "100000"));
+            engine.createTopic(BankEvents.TRANSFERS, partitions, Map.of("flush.messages", "100000"));
+        }
+    }
+
+    /** The bank topics written before, in a log opened again (expectations are not kept across). */
+    static BankFixture reopen(Path dir, int partitions) {
+        return new BankFixture(dir, partitions, 0, false);
     }
 
     /** Opens {@code n} accounts, then {@code ops} random deposits, withdrawals and transfers among them. */

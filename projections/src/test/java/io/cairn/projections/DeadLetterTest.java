@@ -95,7 +95,8 @@ class DeadLetterTest {
              ProjectionRuntime rt = new ProjectionRuntime(bank.engine, db.ds, ProjectionConfig.builder()
                      .metaSchema("st").readSchema("stv").retries(1).deadLetterTopic("proj-stop-dead-letters")
                      .onPoison(ProjectionConfig.PoisonPolicy.STOP).build())) {
-            rt.register(new SeenProjection("seen"));
+            SeenProjection seen = new SeenProjection("seen");
+            rt.register(seen);
             bank.generate(5, 50);
             long poison = bank.append(BankEvents.ACCOUNTS, "acc-1", SeenProjection.POISON, "{}");
             bank.generate(5, 50);
@@ -108,6 +109,14 @@ class DeadLetterTest {
             assertThat(accounts.lag()).isPositive();
             assertThat(bank.engine.partition("proj-stop-dead-letters", 0).logEndOffset()).isEqualTo(1);
             assertThat(db.count("SELECT count(*) FROM stv.seen WHERE topic = 'bank-accounts'")).isEqualTo(poison);
+
+            // the handler is fixed: resuming applies the poison event and what follows it, once
+            seen.broken = false;
+            rt.resume("seen");
+            BankReadModelsTest.awaitCaughtUp(rt);
+            assertThat(rt.status("seen").state()).isEqualTo("RUNNING");
+            assertThat(db.count("SELECT count(*) FROM stv.seen")).isEqualTo(bank.totalEvents());
+            assertThat(db.count("SELECT count(*) FROM stv.seen WHERE type = 'Poison'")).isEqualTo(1);
         }
     }
 }

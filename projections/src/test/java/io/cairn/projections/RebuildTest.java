@@ -1,6 +1,7 @@
 package io.cairn.projections;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
@@ -10,6 +11,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -99,6 +101,93 @@ class RebuildTest {
             assertThat(db.count("SELECT count(*) FROM rb.offsets WHERE generation = 1")).isZero();
             assertThat(db.rows("SELECT obj_description('rbv.account_balances'::regclass, 'pg_class')").get(0))
                     .contains("balance");
+        }
+    }
+
+    /** A projection whose second generation has one more column, as after a change of the read model. */
+    static final class Reshaped implements BatchProjection {
+        volatile boolean withType;
+
+        @Override public String name() { return "reshaped"; }
+        @Override public List<String> topics() { return List.of("bank-accounts"); }
+        @Override public List<String> tables() { return List.of("events"); }
+
+        @Override
+        public void createTables(Connection c) throws java.sql.SQLException {
+            Sql.exec(c, "CREATE TABLE events (event_offset bigint, partition int" + (withType ? ", type text" : "") + ")");
+            Sql.exec(c, "COMMENT ON COLUMN events.partition IS 'where'");
+        }
+
+        @Override
+        public void apply(List<ProjectionEvent> events, Connection c) throws java.sql.SQLException {
+            try (var ps = c.prepareStatement(withType ? "INSERT INTO events VALUES (?, ?, ?)" : "INSERT INTO events VALUES (?, ?)")) {
+                for (ProjectionEvent e : events) {
+                    ps.setLong(1, e.offset());
+                    ps.setInt(2, e.partition());
+                    if (withType) {
+                        ps.setString(3, e.type());
+                    }
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+        }
+    }
+
+    @Test
+    void aRebuildMayChangeTheColumns(@TempDir Path dir) throws Exception {
+        try (BankFixture bank = new BankFixture(dir, 2, 21);
+             ProjectionRuntime rt = new ProjectionRuntime(bank.engine, db.ds, ProjectionConfig.builder()
+                     .metaSchema("rc").readSchema("rcv").build())) {
+            Reshaped p = new Reshaped();
+            rt.register(p);
+            bank.generate(5, 100);
+            rt.start();
+            BankReadModelsTest.awaitCaughtUp(rt);
+            assertThat(db.rows("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'rcv' AND table_name = 'events'"))
+                    .containsExactly("2");
+            p.withType = true;
+            rt.rebuild("reshaped");
+            await().atMost(Duration.ofSeconds(60)).until(() -> rt.status("reshaped").rebuild().state().equals("DONE"));
+            assertThat(db.count("SELECT count(*) FROM rcv.events WHERE type IS NOT NULL")).isEqualTo(
+                    bank.engine.topic("bank-accounts").get().partitions().stream().mapToLong(x -> x.logEndOffset()).sum());
+            assertThat(db.rows("SELECT col_description('rcv.events'::regclass, 2)")).containsExactly("where");
+        }
+    }
+
+    @Test
+    void aCancelledRebuildDropsItsTablesAndTheLiveOnesServeOn(@TempDir Path dir) throws Exception {
+        try (BankFixture bank = new BankFixture(dir, 1, 23);
+             ProjectionRuntime rt = new ProjectionRuntime(bank.engine, db.ds, ProjectionConfig.builder()
+                     .metaSchema("cx").readSchema("cxv").batchSize(10).build())) {
+            SeenProjection seen = new SeenProjection("seen");
+            rt.register(seen);
+            bank.generate(5, 200);
+            rt.start();
+            BankReadModelsTest.awaitCaughtUp(rt);
+            long rows = db.count("SELECT count(*) FROM cxv.seen");
+            seen.blockAtBatch = seen.batches.get() + 1; // the rebuild's first batch stops half-way
+            rt.rebuild("seen");
+            assertThat(seen.midBatch.await(30, TimeUnit.SECONDS)).isTrue();
+            Thread release = new Thread(() -> {
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                seen.release.countDown();
+            });
+            release.start();
+            ProjectionStatus.RebuildProgress cancelled = rt.cancelRebuild("seen");
+            release.join();
+            assertThat(cancelled.state()).isEqualTo("FAILED");
+            assertThat(cancelled.error()).contains("cancelled");
+            assertThat(db.count("SELECT count(*) FROM pg_namespace WHERE nspname = 'cx_seen_g2'")).isZero();
+            assertThat(rt.status("seen").generation()).isEqualTo(1);
+            assertThat(rt.status("seen").state()).isEqualTo("RUNNING");
+            assertThat(db.count("SELECT count(*) FROM cxv.seen")).isEqualTo(rows);
+            assertThatThrownBy(() -> rt.cancelRebuild("seen")).isInstanceOfSatisfying(ProjectionException.class,
+                    e -> assertThat(e.reason()).isEqualTo(ProjectionException.Reason.CONFLICT));
         }
     }
 

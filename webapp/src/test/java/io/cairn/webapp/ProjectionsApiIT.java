@@ -165,5 +165,10 @@ class ProjectionsApiIT {
         assertThat(Http.post("/api/projections/account_balances/dead-letters/99999999/replay", "application/json", "").status())
                 .isEqualTo(404);
         assertThat(Http.post("/api/projections/nope/rebuild", "application/json", "").status()).isEqualTo(404);
+        assertThat(Http.post("/api/projections/nope/resume", "application/json", "").status()).isEqualTo(404);
+        Http.Reply resumed = Http.post("/api/projections/account_balances/resume", "application/json", "");
+        assertThat(resumed.status()).as(resumed.toString()).isEqualTo(202);
+        assertThat(resumed.object().getString("name")).isEqualTo("account_balances");
+        awaitNoLag();
     }
 }

@@ -43,6 +43,15 @@ record ProjectionSettings(boolean enabled, boolean bank, int batchSize, long max
 
     /** The runtime's config; fails with the setting's name when a value is out of range. */
     ProjectionConfig config(ThreadFactory threads) {
+        try {
+            return build(threads);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("cairn.projections.*: " + e.getMessage() + " (batch.size, workers, "
+                    + "retries, meta.schema, read.schema, dead.letter.topic)", e);
+        }
+    }
+
+    private ProjectionConfig build(ThreadFactory threads) {
         return ProjectionConfig.builder().batchSize(batchSize).maxDelay(Duration.ofMillis(maxDelayMs)).workers(workers)
                 .retries(retries).onPoison(onPoison).deadLetterTopic(deadLetterTopic).metaSchema(metaSchema)
                 .readSchema(readSchema).threadFactory(threads).build();

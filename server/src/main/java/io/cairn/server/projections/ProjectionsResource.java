@@ -6,6 +6,7 @@ import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -86,12 +87,37 @@ public class ProjectionsResource {
                 new ApiException(ProblemType.UNKNOWN_PROJECTION, "Projection " + name + " has not been rebuilt")));
     }
 
+    @DELETE
+    @Path("{name}/rebuild")
+    @Operation(summary = "Cancels the rebuild in progress: its tables are dropped, the live ones serve on (409 if none runs)")
+    public ProjectionStatus.RebuildProgress cancelRebuild(@PathParam("name") String name) {
+        return call(() -> {
+            try {
+                return runtime().cancelRebuild(name);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ApiException(ProblemType.PROJECTIONS_UNAVAILABLE, "Interrupted while cancelling");
+            }
+        });
+    }
+
     @POST
     @Path("{name}/reset")
     @Operation(summary = "Empties the projection's tables and replays it from the start, in place (202)")
     public Response reset(@PathParam("name") String name) {
         call(() -> {
             runtime().reset(name);
+            return null;
+        });
+        return Response.accepted(call(() -> runtime().status(name))).build();
+    }
+
+    @POST
+    @Path("{name}/resume")
+    @Operation(summary = "Restarts the projection's workers where their offsets stand: partitions stopped at a poison event try again (202)")
+    public Response resume(@PathParam("name") String name) {
+        call(() -> {
+            runtime().resume(name);
             return null;
         });
         return Response.accepted(call(() -> runtime().status(name))).build();

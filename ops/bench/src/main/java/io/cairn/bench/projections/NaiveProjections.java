@@ -8,6 +8,7 @@ import java.time.ZoneOffset;
 import java.util.List;
 
 import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
 
 import io.cairn.projections.JpaProjection;
 import io.cairn.projections.ProjectionEvent;
@@ -64,7 +65,10 @@ final class NaiveProjections {
                 return;
             }
             LocalDate day = LocalDate.ofInstant(Instant.ofEpochMilli(e.timestamp()), ZoneOffset.UTC);
-            DayEntity d = em.find(DayEntity.class, day);
+            // The day's row is shared by every partition's worker: without the lock, concurrent find-change-commit
+            // loops lose updates (seen here: half the sum missing). A first insert racing another fails once (unique
+            // key) and succeeds on the runtime's retry.
+            DayEntity d = em.find(DayEntity.class, day, LockModeType.PESSIMISTIC_WRITE);
             if (d == null) {
                 d = new DayEntity(day);
                 em.persist(d);
