@@ -212,7 +212,14 @@ final class CdcConnector {
         }
         return new ConnectorStatus(definition.name(), config.kind(), state, error, snapshot(w), captured, dups,
                 src == null ? null : (String) src[0], capturedPos, lagBytes, lagMs, lastChangeAt, topics,
-                definition.config());
+                masked(definition.config()));
+    }
+
+    /** The configuration as shown: secrets (any property whose name mentions a password) masked. */
+    static Map<String, String> masked(Map<String, String> config) {
+        Map<String, String> out = new TreeMap<>();
+        config.forEach((k, v) -> out.put(k, k.toLowerCase(java.util.Locale.ROOT).contains("password") ? "********" : v));
+        return out;
     }
 
     private Object[] sourcePosition() {

@@ -51,7 +51,8 @@ final class ChangeWriter {
     private final LogEngine engine;
     private final ConnectorConfig config;
     private final Map<String, Topic> topics = new HashMap<>();
-    private final Map<String, SourcePosition> lastInPartition = new HashMap<>();
+    /** Keyed by the partition object itself: a topic deleted and created again has new ones, read afresh. */
+    private final Map<PartitionLog, SourcePosition> lastInPartition = new HashMap<>();
     private long[] lastBase;
     private long k;
 
@@ -76,6 +77,10 @@ final class ChangeWriter {
         int kept = 0;
         int snap = 0;
         Map<String, ?> offset = null;
+        // A topic deleted (or deleted and created again) since the last batch is looked up afresh.
+        if (topics.values().removeIf(t -> engine.topic(t.name()).orElse(null) != t)) {
+            lastInPartition.keySet().removeIf(l -> engine.topic(l.topic()).map(t -> t.partition(l.partition()) != l).orElse(true));
+        }
         for (Change c : batch) {
             offset = c.offset();
             if (c.destination().startsWith(HEARTBEAT_PREFIX)) {
@@ -101,7 +106,7 @@ final class ChangeWriter {
         for (Map.Entry<PartitionLog, List<SimpleRecord>> e : pending.entrySet()) {
             PartitionLog log = e.getKey();
             LogIo.append(log, e.getValue(), LogIo.maxBatchBytes(engine.requireTopic(log.topic())));
-            lastInPartition.put(key(log), newest.get(log));
+            lastInPartition.put(log, newest.get(log));
         }
         captured.addAndGet(kept);
         snapshotRows.addAndGet(snap);
@@ -132,7 +137,7 @@ final class ChangeWriter {
         if (inBatch != null) {
             return inBatch;
         }
-        return lastInPartition.computeIfAbsent(key(log), x -> tail(log));
+        return lastInPartition.computeIfAbsent(log, ChangeWriter::tail);
     }
 
     /** The position of the last record of {@code log} that has one (NONE when there is none). */
@@ -147,13 +152,9 @@ final class ChangeWriter {
         return NONE;
     }
 
-    private static String key(PartitionLog log) {
-        return log.topic() + "-" + log.partition();
-    }
-
     private Topic topicFor(String destination) {
         Topic t = topics.get(destination);
-        if (t == null || !engine.topic(t.name()).isPresent()) {
+        if (t == null) {
             t = LogIo.topic(engine, topicName(destination), config.partitions(), Map.of());
             topics.put(destination, t);
         }
