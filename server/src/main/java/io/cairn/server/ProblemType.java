@@ -12,6 +12,7 @@ public enum ProblemType {
     UNKNOWN_TOPIC(404, "unknown-topic", "Unknown topic or partition"),
     TOPIC_EXISTS(409, "topic-exists", "Topic already exists"),
     LIMIT_EXCEEDED(409, "limit-exceeded", "Engine limit exceeded"),
+    CONCURRENCY_CONFLICT(409, "concurrency-conflict", "Concurrency conflict"),
     CONTENT_TOO_LARGE(413, "content-too-large", "Request content too large"),
     RECORD_TOO_LARGE(413, "record-too-large", "Record batch too large"),
     OFFSET_OUT_OF_RANGE(416, "offset-out-of-range", "Offset out of range"),

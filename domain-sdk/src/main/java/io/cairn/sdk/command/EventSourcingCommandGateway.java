@@ -12,6 +12,7 @@ import io.cairn.sdk.aggregate.EventSourcedRepository;
 import io.cairn.sdk.aggregate.LoadedAggregate;
 import io.cairn.sdk.serialization.EventSerializer;
 import io.cairn.sdk.serialization.StateMapper;
+import io.cairn.sdk.serialization.Upcaster;
 import io.cairn.sdk.snapshot.SnapshotStore;
 
 import java.util.ArrayList;
@@ -25,6 +26,9 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.time.Duration;
 
 /**
  * The command gateway on an {@link EventStore}: intercept, route by command class, load (snapshot + later events),
@@ -33,9 +37,10 @@ import java.util.concurrent.ForkJoinPool;
  * <p>Threads: interceptors, loading and the handler run on the sending thread; the append is asynchronous
  * ({@link EventStore#appendAsync}), so a sender of {@link #sendAsync} holds no thread while its events wait for the
  * log's group commit (many in-flight commands share one fsync). A retry after a conflict runs on the retry executor
- * (the common pool by default), never on the store's completion thread. No state is cached between commands: each
- * attempt loads the aggregate afresh, so several gateways (in several processes) can share aggregates safely —
- * the expected-sequence condition, not a lock, keeps them consistent (see docs/domain-sdk.md).
+ * (the common pool by default), never on the store's completion thread. Recently used aggregate states are cached
+ * (taken out by one command at a time, used only while the store's last sequence still matches), so a command on a
+ * busy aggregate usually skips the load; several gateways (in several processes) can still share aggregates — the
+ * expected-sequence condition, not a lock, keeps them consistent (see docs/domain-sdk.md).
  *
  * <p>Events get metadata: the command's metadata, {@code correlationId} (the command's, or its id when it has none)
  * and {@code causationId} (the command's id). When the new events cross a multiple of the aggregate's
@@ -53,8 +58,12 @@ public final class EventSourcingCommandGateway implements CommandGateway {
     private final List<CommandInterceptor> interceptors;
     private final int maxRetries;
     private final Executor retryExecutor;
+    private final AggregateCache cache;
+    private final long sendTimeoutMillis;
 
     private EventSourcingCommandGateway(Builder b) {
+        this.sendTimeoutMillis = b.sendTimeout.toMillis();
+        this.cache = new AggregateCache(b.cacheSize);
         this.store = b.store;
         this.serializer = b.serializer;
         this.snapshots = new SnapshotStore(b.store, new StateMapper(), b.partitions);
@@ -101,14 +110,19 @@ public final class EventSourcingCommandGateway implements CommandGateway {
         return (EventSourcedRepository<S>) repository;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws CommandTimeoutException when no outcome arrived within the gateway's send timeout
+     */
     @Override
     public <R> R send(Object command) {
-        return join(sendAsync(CommandMessage.of(command)));
+        return join(sendAsync(CommandMessage.of(command)), sendTimeoutMillis);
     }
 
     @Override
     public <R> R send(Object command, Map<String, String> metadata) {
-        return join(sendAsync(CommandMessage.of(command, metadata)));
+        return join(sendAsync(CommandMessage.of(command, metadata)), sendTimeoutMillis);
     }
 
     @Override
@@ -145,9 +159,10 @@ public final class EventSourcingCommandGateway implements CommandGateway {
         String target = definition.targetAggregateId(command);
         LoadedAggregate<S> loaded = creates
                 ? new LoadedAggregate<>(target, definition.initialState(), EventStore.NEW_AGGREGATE, false, 0)
-                : repository.load(target);
+                : load(repository, target);
         Decision<S> decision = definition.handle(loaded.state(), message);
         if (decision.events().isEmpty()) {
+            cache.put(definition.topic(), decision.aggregateId(), decision.state(), loaded.lastSequence());
             result.complete(decision.result());
             return;
         }
@@ -163,6 +178,7 @@ public final class EventSourcingCommandGateway implements CommandGateway {
                 ? snapshots.toRecord(decision.state(), newLast) : null;
         store.appendAsync(definition.topic(), decision.aggregateId(), expected, events).whenComplete((appended, failure) -> {
             if (failure == null) {
+                cache.put(definition.topic(), decision.aggregateId(), decision.state(), newLast);
                 if (snapshot != null) {
                     snapshots.storeAsync(definition.topic(), decision.aggregateId(), snapshot);
                 }
@@ -184,6 +200,17 @@ public final class EventSourcingCommandGateway implements CommandGateway {
         });
     }
 
+    /** The cached state if it is still the latest (checked against the store's index), else a load. */
+    @SuppressWarnings("unchecked")
+    private <S> LoadedAggregate<S> load(EventSourcedRepository<S> repository, String aggregateId) {
+        String topic = repository.definition().topic();
+        AggregateCache.Entry cached = cache.checkout(topic, aggregateId);
+        if (cached != null && store.lastSequence(topic, aggregateId) == cached.lastSequence()) {
+            return new LoadedAggregate<>(aggregateId, (S) cached.state(), cached.lastSequence(), false, 0);
+        }
+        return repository.load(aggregateId);
+    }
+
     private static Map<String, String> eventMetadata(CommandMessage<?> message) {
         Map<String, String> metadata = new HashMap<>(message.metadata());
         metadata.putIfAbsent(EventHeaders.CORRELATION_KEY, message.commandId());
@@ -198,10 +225,16 @@ public final class EventSourcingCommandGateway implements CommandGateway {
         return t;
     }
 
-    private static <R> R join(CompletableFuture<R> future) {
+    private static <R> R join(CompletableFuture<R> future, long timeoutMillis) {
         try {
-            return future.join();
-        } catch (CompletionException e) {
+            return future.get(timeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new CommandTimeoutException("no outcome within " + timeoutMillis + " ms: the command may or may not"
+                    + " have been appended (its events carry its id as causationId)", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CommandTimeoutException("interrupted while waiting for the command's outcome", e);
+        } catch (ExecutionException | CompletionException e) {
             Throwable cause = unwrap(e);
             if (cause instanceof RuntimeException runtime) {
                 throw runtime;
@@ -222,6 +255,9 @@ public final class EventSourcingCommandGateway implements CommandGateway {
         private int maxRetries;
         private Executor retryExecutor = ForkJoinPool.commonPool();
         private int partitions = 4;
+        private int cacheSize = 10_000;
+        private Duration sendTimeout = Duration.ofSeconds(60);
+        private final List<Upcaster> upcasters = new ArrayList<>();
 
         private Builder(EventStore store) {
             this.store = Objects.requireNonNull(store, "store");
@@ -241,6 +277,21 @@ public final class EventSourcingCommandGateway implements CommandGateway {
         /** Registers an aggregate definition (annotated with changed settings, or functional). */
         public Builder register(AggregateDefinition<?> definition) {
             definitions.add(Objects.requireNonNull(definition, "definition"));
+            return this;
+        }
+
+        /** Registers an upcaster on the gateway's serializer (see {@link Upcaster}). */
+        public Builder upcaster(Upcaster upcaster) {
+            upcasters.add(Objects.requireNonNull(upcaster, "upcaster"));
+            return this;
+        }
+
+        /** How long the synchronous {@code send} waits for an outcome (default 60 s). */
+        public Builder sendTimeout(Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("sendTimeout must be positive, was " + timeout);
+            }
+            this.sendTimeout = timeout;
             return this;
         }
 
@@ -277,10 +328,23 @@ public final class EventSourcingCommandGateway implements CommandGateway {
             return this;
         }
 
+        /**
+         * How many aggregate states to keep between commands (default 10,000; 0 = load every aggregate for every
+         * command). A cached state is used only while the store's last sequence for the aggregate still matches.
+         */
+        public Builder cacheSize(int aggregates) {
+            if (aggregates < 0) {
+                throw new IllegalArgumentException("cacheSize must be >= 0, was " + aggregates);
+            }
+            this.cacheSize = aggregates;
+            return this;
+        }
+
         public EventSourcingCommandGateway build() {
             if (definitions.isEmpty()) {
                 throw new IllegalStateException("no aggregate registered");
             }
+            upcasters.forEach(serializer::register);
             return new EventSourcingCommandGateway(this);
         }
     }

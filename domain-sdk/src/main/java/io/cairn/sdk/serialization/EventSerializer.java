@@ -149,7 +149,7 @@ public final class EventSerializer {
         String name = eventType;
         int rev = revision;
         ObjectNode tree = null;
-        Map<Integer, Upcaster> chain = upcasters.get(name);
+        Map<Integer, Upcaster> chain = upcasters.isEmpty() ? null : upcasters.get(name);
         Upcaster next = chain == null ? null : chain.get(rev);
         while (next != null) {
             if (tree == null) {

@@ -1,6 +1,9 @@
 package io.cairn.sdk.command;
 
+import io.cairn.log.store.AppendResult;
 import io.cairn.log.store.ConcurrencyConflictException;
+import io.cairn.log.store.EventData;
+import io.cairn.log.store.EventStore;
 import io.cairn.log.store.EventHeaders;
 import io.cairn.log.store.StoredEvent;
 import io.cairn.sdk.CommandMessage;
@@ -18,6 +21,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -86,6 +90,32 @@ class EventSourcingCommandGatewayTest {
         assertThat(store.read(BankAccount.TOPIC, "a1", 0)).singleElement()
                 .satisfies(e -> assertThat(retrying.serializer().deserialize(e.eventType(), e.revision(), e.payload()))
                         .isEqualTo(new AccountOpened("a1", "Ada", 0)));
+    }
+
+    @Test
+    void aSyncSendWithoutOutcomeTimesOutSayingTheOutcomeIsUnknown() {
+        EventStore stuck = new NeverAcknowledging(new InMemoryEventStore());
+        EventSourcingCommandGateway gateway = EventSourcingCommandGateway.builder(stuck).register(BankAccount.class)
+                .sendTimeout(java.time.Duration.ofMillis(200)).build();
+        assertThatThrownBy(() -> gateway.send(new OpenAccount("a1", "Ada", 0)))
+                .isInstanceOf(CommandTimeoutException.class).hasMessageContaining("may or may not have been appended");
+    }
+
+    /** A store that takes appends but never acknowledges them (a hung disk, say). */
+    private record NeverAcknowledging(EventStore delegate) implements EventStore {
+        @Override public AppendResult append(String t, String id, long e, List<EventData> ev) { return delegate.append(t, id, e, ev); }
+        @Override public CompletableFuture<AppendResult> appendAsync(String t, String id, long e, List<EventData> ev) {
+            return new CompletableFuture<>();
+        }
+        @Override public List<StoredEvent> read(String t, String id, long from) { return delegate.read(t, id, from); }
+        @Override public Optional<StoredEvent> readLast(String t, String id) { return delegate.readLast(t, id); }
+        @Override public long lastSequence(String t, String id) { return delegate.lastSequence(t, id); }
+        @Override public void ensureTopic(String t, int p, boolean c) { delegate.ensureTopic(t, p, c); }
+        @Override public int partitionCount(String t) { return delegate.partitionCount(t); }
+        @Override public long endOffset(String t, int p) { return delegate.endOffset(t, p); }
+        @Override public List<StoredEvent> readPartition(String t, int p, long o, int m, long w) {
+            return delegate.readPartition(t, p, o, m, w);
+        }
     }
 
     @Test

@@ -182,6 +182,20 @@ class GatewayOnLogEngineTest {
     }
 
     @Test
+    void twoGatewaysOnOneStoreNeverActOnAStaleCachedState() {
+        EventSourcingCommandGateway first = bank().build(); // no retries: a stale state would surface as a conflict
+        EventSourcingCommandGateway second = bank().build();
+        first.send(new OpenAccount("shared", "Ada", 0));
+        for (int i = 1; i <= 5; i++) {
+            assertThat((long) first.send(new Deposit("shared", 1))).isEqualTo(2L * i - 1);
+            assertThat((long) second.send(new Deposit("shared", 1))).isEqualTo(2L * i);
+        }
+        assertThat((long) first.send(new Withdraw("shared", 10))).isZero();
+        assertThatThrownBy(() -> second.send(new Withdraw("shared", 1))).isInstanceOf(InsufficientFunds.class);
+        assertContiguous(store.read(BankAccount.TOPIC, "shared", 0));
+    }
+
+    @Test
     void manyInFlightAsyncCommandsAllLand() {
         EventSourcingCommandGateway gateway = bank().build();
         int accounts = 100;

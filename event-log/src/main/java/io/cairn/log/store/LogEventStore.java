@@ -40,6 +40,8 @@ public final class LogEventStore implements EventStore, AutoCloseable {
     private static final int MAX_ANY_RETRIES = 1_000;
     /** Bytes read per step when loading an aggregate or reading a partition. */
     private static final int READ_BYTES = 256 * 1024;
+    /** Bytes of the first read when loading an aggregate (see readEvents). */
+    private static final int FIRST_READ_BYTES = 4 * 1024;
 
     private final LogEngine engine;
     private final Map<PartitionLog, AggregateIndex> indexes = new ConcurrentHashMap<>();
@@ -164,6 +166,37 @@ public final class LogEventStore implements EventStore, AutoCloseable {
         }
     }
 
+    // ------------------------------------------------------------------------------------- remote conditional
+
+    /** A produced batch made into a conditional append: the batch to write and the guard to write it with. */
+    public record Conditional(MemoryRecords records, PartitionLog.AppendGuard guard) {
+    }
+
+    /**
+     * For the Kafka listener: if the first record of {@code records} carries {@link EventHeaders#EXPECTED_SEQUENCE},
+     * the produce is a conditional append of the whole batch (see docs/event-store.md), returned ready to append;
+     * otherwise null. The batch is re-encoded without that request header and with the store's headers stamped on
+     * each record (sequence, aggregate type); producer id, epoch and sequence are kept, so idempotent retries work.
+     *
+     * @throws IllegalArgumentException when the batch cannot be a conditional append (keys differ or are missing, a
+     *                                  sequence header disagrees, the aggregate belongs to another partition)
+     */
+    public Conditional conditional(PartitionLog log, MemoryRecords records) {
+        return RemoteAppend.conditional(log, records, (key, id, expected) -> {
+            int home = EventCodec.partitionFor(key, engine.requireTopic(log.topic()).partitionCount());
+            if (home != log.partition()) {
+                throw new IllegalArgumentException("Aggregate '" + id + "' lives in partition " + home + " of " + log.topic()
+                        + " (Kafka's default partitioner), not in partition " + log.partition());
+            }
+            return new Guard(log.topic(), id, key, expected, index(log));
+        });
+    }
+
+    /** Makes the guard of a conditional append (for {@link RemoteAppend}). */
+    interface GuardFactory {
+        PartitionLog.AppendGuard guard(byte[] key, String aggregateId, long expected);
+    }
+
     private AggregateIndex index(PartitionLog log) {
         if (closed) {
             throw new LogException.LogClosedException("The event store is closed");
@@ -258,17 +291,21 @@ public final class LogEventStore implements EventStore, AutoCloseable {
 
     /**
      * Reads the batches the postings name. Postings close together in the log are served by one read of up to
-     * {@link #READ_BYTES}; batches of other aggregates in between are skipped by their headers.
+     * {@link #READ_BYTES}; batches of other aggregates in between are skipped by their headers. The first read is
+     * small ({@link #FIRST_READ_BYTES}, always at least the whole first batch) and each further one doubles: a small
+     * aggregate, the common case, then costs a few KB of copying instead of {@link #READ_BYTES}.
      */
     private List<StoredEvent> readEvents(PartitionLog log, byte[] key, AggregateIndex.Lookup lookup, long fromSequence) {
         List<StoredEvent> out = new ArrayList<>();
         int i = 0;
         long nextSequence = -1;
+        int readBytes = FIRST_READ_BYTES;
         while (i < lookup.size()) {
             long offset = lookup.offsets()[i];
             MemoryRecords records;
             try {
-                records = EventCodec.inMemory(log.read(offset, READ_BYTES, true, PartitionLog.ReadLimit.HIGH_WATERMARK).records());
+                records = EventCodec.inMemory(log.read(offset, readBytes, true, PartitionLog.ReadLimit.HIGH_WATERMARK).records());
+                readBytes = Math.min(READ_BYTES, readBytes * 2);
             } catch (LogException.OffsetOutOfRangeException deleted) {
                 i++; // retention removed this batch (see docs/event-store.md); sequences resume at the next posting
                 nextSequence = -1;
