@@ -343,6 +343,47 @@ public final class PartitionLog implements AutoCloseable {
         return waiter.future;
     }
 
+    /**
+     * Like {@link #append(MemoryRecords, AppendGuard)}, but shares fsyncs through the durability waiters of
+     * {@link #appendAsync}: when no flush is running, the caller fsyncs inline (no thread switch when alone); otherwise
+     * it waits for the running flush to cover it, and all waiters one fsync covers are woken at once rather than one
+     * after another through a lock. See docs/event-store.md.
+     */
+    public AppendResult appendAndAwait(MemoryRecords records, AppendGuard guard) {
+        Written w = write(records, guard);
+        notifyListeners(w.result.lastOffset() + 1);
+        if (!w.needFlush) {
+            return w.result;
+        }
+        DurableWaiter waiter = new DurableWaiter(w.result.lastOffset() + 1, w.result.asDurable());
+        durableWaiters.add(waiter);
+        if (flushedOffset >= waiter.offset) {
+            completeDurableWaiters(null);
+        } else if (flushScheduled.compareAndSet(false, true)) {
+            try {
+                while (!waiter.future.isDone() && !closed) {
+                    flushUpTo(end.offset());
+                    completeDurableWaiters(null);
+                }
+            } catch (RuntimeException e) {
+                completeDurableWaiters(e);
+            } finally {
+                flushScheduled.set(false);
+            }
+            if (!durableWaiters.isEmpty()) {
+                requestBackgroundFlush(); // appends that queued behind this fsync: the background flush serves them
+            }
+        }
+        try {
+            return waiter.future.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw e;
+        }
+    }
+
     private record Written(AppendResult result, boolean needFlush) {
     }
 

@@ -91,6 +91,45 @@ class AppendGuardTest {
     }
 
     @Test
+    void concurrentAppendAndAwaitCallersShareFsyncsAndReturnDurable() throws Exception {
+        PartitionLog p = open(Map.of(TopicConfig.FLUSH_MESSAGES, "1"));
+        long flushesBefore = p.flushCount();
+        int threads = 8;
+        int perThread = 40;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        List<java.util.concurrent.Future<List<PartitionLog.AppendResult>>> futures = new ArrayList<>();
+        try {
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                futures.add(pool.submit(() -> {
+                    List<PartitionLog.AppendResult> mine = new ArrayList<>();
+                    for (int i = 0; i < perThread; i++) {
+                        PartitionLog.AppendResult r = p.appendAndAwait(Batches.of(0, thread + "-" + i), PartitionLog.AppendGuard.NONE);
+                        assertThat(p.durableOffset()).isGreaterThan(r.lastOffset());
+                        mine.add(r);
+                    }
+                    return mine;
+                }));
+            }
+            java.util.Set<Long> offsets = new java.util.HashSet<>();
+            for (var f : futures) {
+                for (PartitionLog.AppendResult r : f.get()) {
+                    assertThat(r.durable()).isTrue();
+                    assertThat(offsets.add(r.baseOffset())).isTrue();
+                }
+            }
+            assertThat(offsets).hasSize(threads * perThread);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(p.flushCount() - flushesBefore).isPositive().isLessThan(threads * perThread);
+        // alone, the caller fsyncs inline
+        long before = p.flushCount();
+        p.appendAndAwait(Batches.of(0, "alone"), PartitionLog.AppendGuard.NONE);
+        assertThat(p.flushCount()).isEqualTo(before + 1);
+    }
+
+    @Test
     void asyncAppendsWithoutFlushPolicyCompleteAtOnceAndCloseFlushesThem() {
         PartitionLog p = open(Map.of(TopicConfig.FLUSH_MESSAGES, "1000000"));
         CompletableFuture<PartitionLog.AppendResult> f = p.appendAsync(Batches.of(0, "x"), PartitionLog.AppendGuard.NONE);

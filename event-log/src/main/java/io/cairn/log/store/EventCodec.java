@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +15,7 @@ import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.record.FileRecords;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.Record;
+import org.apache.kafka.common.record.RecordBatch;
 import org.apache.kafka.common.record.Records;
 import org.apache.kafka.common.record.SimpleRecord;
 import org.apache.kafka.common.utils.Utils;
@@ -149,39 +151,124 @@ final class EventCodec {
 
     /** A stored record as an event; headers the store did not write are kept as metadata under their own names. */
     static StoredEvent decode(String topic, int partition, Record r) {
-        String aggregateType = topic;
-        long sequence = -1;
-        String eventType = null;
-        int revision = 0;
-        Map<String, String> metadata = new HashMap<>();
-        for (Header h : r.headers()) {
-            String k = h.key();
-            String v = h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
-            switch (k) {
-                case EventHeaders.AGGREGATE_TYPE -> aggregateType = v;
-                case EventHeaders.SEQUENCE -> sequence = parseNonNegative(h.value());
-                case EventHeaders.EVENT_TYPE -> eventType = v;
-                case EventHeaders.REVISION -> revision = (int) Math.min(Integer.MAX_VALUE, Math.max(0, parseNonNegative(h.value())));
-                case EventHeaders.CORRELATION_ID -> putIfValue(metadata, EventHeaders.CORRELATION_KEY, v);
-                case EventHeaders.CAUSATION_ID -> putIfValue(metadata, EventHeaders.CAUSATION_KEY, v);
-                case EventHeaders.EXPECTED_SEQUENCE -> { } // a request header, not part of the event
-                default -> putIfValue(metadata, k.startsWith(EventHeaders.META_PREFIX) ? k.substring(EventHeaders.META_PREFIX.length()) : k, v);
-            }
-        }
-        String id = r.hasKey() ? StandardCharsets.UTF_8.decode(r.key()).toString() : null;
-        byte[] payload = null;
-        if (r.hasValue()) {
-            payload = new byte[r.valueSize()];
-            r.value().get(payload);
-        }
-        return new StoredEvent(aggregateType, id, sequence, eventType, revision, payload, Map.copyOf(metadata),
-                r.timestamp(), partition, r.offset());
+        return new Decoder(topic, partition).decode(r);
     }
 
-    private static void putIfValue(Map<String, String> m, String k, String v) {
-        if (v != null) {
-            m.put(k, v);
+    /**
+     * Decodes the records of one read: repeated header values (the aggregate type, event types) become one String
+     * each instead of one per event.
+     */
+    static final class Decoder {
+        private final String topic;
+        private final byte[] topicBytes;
+        private final int partition;
+        private byte[] lastType;
+        private String lastTypeText;
+
+        Decoder(String topic, int partition) {
+            this.topic = topic;
+            this.topicBytes = topic.getBytes(StandardCharsets.UTF_8);
+            this.partition = partition;
         }
+
+        StoredEvent decode(Record r) {
+            String aggregateType = topic;
+            long sequence = -1;
+            String eventType = null;
+            int revision = 0;
+            Map<String, String> metadata = null;
+            for (Header h : r.headers()) {
+                String k = h.key();
+                byte[] value = h.value();
+                switch (k) {
+                    case EventHeaders.AGGREGATE_TYPE -> aggregateType = value == null || Arrays.equals(value, topicBytes) ? topic
+                            : new String(value, StandardCharsets.UTF_8);
+                    case EventHeaders.SEQUENCE -> sequence = parseNonNegative(value);
+                    case EventHeaders.EVENT_TYPE -> eventType = eventType(value);
+                    case EventHeaders.REVISION -> revision = (int) Math.min(Integer.MAX_VALUE, Math.max(0, parseNonNegative(value)));
+                    case EventHeaders.EXPECTED_SEQUENCE -> { } // a request header, not part of the event
+                    default -> {
+                        if (value != null) {
+                            if (metadata == null) {
+                                metadata = new HashMap<>();
+                            }
+                            metadata.put(metadataKey(k), new String(value, StandardCharsets.UTF_8));
+                        }
+                    }
+                }
+            }
+            String id = r.hasKey() ? StandardCharsets.UTF_8.decode(r.key()).toString() : null;
+            byte[] payload = null;
+            if (r.hasValue()) {
+                payload = new byte[r.valueSize()];
+                r.value().get(payload);
+            }
+            return new StoredEvent(aggregateType, id, sequence, eventType, revision, payload,
+                    metadata == null ? Map.of() : Map.copyOf(metadata), r.timestamp(), partition, r.offset());
+        }
+
+        private String eventType(byte[] value) {
+            if (value == null) {
+                return null;
+            }
+            if (!Arrays.equals(value, lastType)) {
+                lastType = value;
+                lastTypeText = new String(value, StandardCharsets.UTF_8);
+            }
+            return lastTypeText;
+        }
+    }
+
+    // Record batch v2 header fields used to skip batches without parsing them (Kafka's DefaultRecordBatch layout).
+    private static final int BATCH_LENGTH_OFFSET = 8;
+    private static final int BATCH_LOG_OVERHEAD = 12;
+    private static final int BATCH_LAST_OFFSET_DELTA_OFFSET = 23;
+    static final int BATCH_HEADER_SIZE = 61;
+
+    /** Size of the batch at {@code pos}, its size prefix included. */
+    static int batchSize(ByteBuffer buf, int pos) {
+        return BATCH_LOG_OVERHEAD + buf.getInt(pos + BATCH_LENGTH_OFFSET);
+    }
+
+    static long batchLastOffset(ByteBuffer buf, int pos) {
+        return buf.getLong(pos) + buf.getInt(pos + BATCH_LAST_OFFSET_DELTA_OFFSET);
+    }
+
+    /** The records of the batch at {@code pos} (decompressed if need be). */
+    static RecordBatch batchAt(ByteBuffer buf, int pos, int size) {
+        ByteBuffer slice = buf.duplicate();
+        slice.limit(pos + size).position(pos);
+        return MemoryRecords.readableRecords(slice.slice()).batches().iterator().next();
+    }
+
+    private static final int REUSED_BUFFER_BYTES = 1 << 20;
+    private static final ThreadLocal<ByteBuffer> READ_BUFFER = ThreadLocal.withInitial(() -> ByteBuffer.allocate(REUSED_BUFFER_BYTES));
+
+    /**
+     * The bytes of a read, in memory: a file slice is read with one positional read into a per-thread buffer, valid
+     * until this thread's next call (decoded events copy what they keep).
+     */
+    static ByteBuffer read(Records records) throws IOException {
+        if (records instanceof MemoryRecords m) {
+            return m.buffer().duplicate();
+        }
+        FileRecords f = (FileRecords) records;
+        ByteBuffer buf = f.sizeInBytes() <= REUSED_BUFFER_BYTES ? READ_BUFFER.get() : ByteBuffer.allocate(f.sizeInBytes());
+        buf.clear().limit(f.sizeInBytes());
+        f.readInto(buf, 0);
+        return buf;
+    }
+
+    private static String metadataKey(String header) {
+        return switch (header) {
+            case EventHeaders.CORRELATION_ID -> EventHeaders.CORRELATION_KEY;
+            case EventHeaders.CAUSATION_ID -> EventHeaders.CAUSATION_KEY;
+            default -> header.startsWith(EventHeaders.META_PREFIX) ? header.substring(EventHeaders.META_PREFIX.length()) : header;
+        };
+    }
+
+    private static String text(byte[] value, String ifNull) {
+        return value == null ? ifNull : new String(value, StandardCharsets.UTF_8);
     }
 
     /** The batches of a read as parseable in-memory records: a file slice is read with one positional read. */

@@ -1,6 +1,7 @@
 package io.cairn.log.store;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -38,10 +39,9 @@ import org.apache.kafka.common.record.RecordBatch;
 public final class LogEventStore implements EventStore, AutoCloseable {
     /** Retries of an {@link EventStore#ANY} append that lost a race (each loss means another append went in). */
     private static final int MAX_ANY_RETRIES = 1_000;
-    /** Bytes read per step when loading an aggregate or reading a partition. */
-    private static final int READ_BYTES = 256 * 1024;
-    /** Bytes of the first read when loading an aggregate (see readEvents). */
-    private static final int FIRST_READ_BYTES = 4 * 1024;
+    /** Bytes read per step when loading an aggregate (the first step of a load reads less) or reading a partition. */
+    private static final int READ_BYTES = 1 << 20;
+    private static final int FIRST_READ_BYTES = 16 * 1024;
 
     private final LogEngine engine;
     private final Map<PartitionLog, AggregateIndex> indexes = new ConcurrentHashMap<>();
@@ -60,13 +60,21 @@ public final class LogEventStore implements EventStore, AutoCloseable {
 
     @Override
     public AppendResult append(String topic, String aggregateId, long expectedSequence, List<EventData> events) {
-        try {
-            return appendAsync(topic, aggregateId, expectedSequence, events, false).join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
+        byte[] key = EventCodec.key(aggregateId);
+        EventCodec.checkEvents(events, expectedSequence);
+        Target t = target(topic, key);
+        for (int attempt = 0; ; attempt++) {
+            long expected = expectedSequence == ANY ? currentLastSequence(t.index, t.log, key) : expectedSequence;
+            try {
+                // Durable waiters rather than the engine's lock-based group commit: see docs/event-store.md.
+                PartitionLog.AppendResult r = t.log.appendAndAwait(records(topic, key, expected, events), guard(t, aggregateId, key, expected));
+                maybeCheckpoint(t.index);
+                return new AppendResult(t.partition, r.baseOffset(), r.lastOffset(), expected + events.size());
+            } catch (ConcurrencyConflictException c) {
+                if (expectedSequence != ANY || attempt >= MAX_ANY_RETRIES) {
+                    throw c;
+                } // lost the race to another writer: place the events after its
             }
-            throw e;
         }
     }
 
@@ -74,46 +82,43 @@ public final class LogEventStore implements EventStore, AutoCloseable {
     public CompletableFuture<AppendResult> appendAsync(String topic, String aggregateId, long expectedSequence,
                                                        List<EventData> events) {
         try {
-            return appendAsync(topic, aggregateId, expectedSequence, events, true);
+            byte[] key = EventCodec.key(aggregateId);
+            EventCodec.checkEvents(events, expectedSequence);
+            Target t = target(topic, key);
+            for (int attempt = 0; ; attempt++) {
+                long expected = expectedSequence == ANY ? currentLastSequence(t.index, t.log, key) : expectedSequence;
+                CompletableFuture<PartitionLog.AppendResult> written =
+                        t.log.appendAsync(records(topic, key, expected, events), guard(t, aggregateId, key, expected));
+                if (expectedSequence == ANY && attempt < MAX_ANY_RETRIES && written.isCompletedExceptionally()
+                        && causeOf(written) instanceof ConcurrencyConflictException) {
+                    continue; // lost the race to another writer: place the events after its
+                }
+                maybeCheckpoint(t.index);
+                long last = expected + events.size();
+                return written.thenApply(r -> new AppendResult(t.partition, r.baseOffset(), r.lastOffset(), last));
+            }
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
     }
 
-    /**
-     * The append: the batch is written on the calling thread; {@code async} decides whether the calling thread also
-     * takes part in the fsync (sync appends join the group commit) or leaves it to the partition's background flush.
-     */
-    private CompletableFuture<AppendResult> appendAsync(String topic, String aggregateId, long expectedSequence,
-                                                        List<EventData> events, boolean async) {
-        byte[] key = EventCodec.key(aggregateId);
-        EventCodec.checkEvents(events, expectedSequence);
+    /** Where an aggregate's events go. */
+    private record Target(int partition, PartitionLog log, AggregateIndex index) {
+    }
+
+    private Target target(String topic, byte[] key) {
         Topic t = engine.requireTopic(topic);
         int partition = EventCodec.partitionFor(key, t.partitionCount());
         PartitionLog log = t.partition(partition);
-        AggregateIndex index = index(log);
-        for (int attempt = 0; ; attempt++) {
-            long expected = expectedSequence == ANY ? currentLastSequence(index, log, key) : expectedSequence;
-            MemoryRecords records = EventCodec.encode(topic, key, expected + 1, events, engine.config().clock().millis());
-            Guard guard = new Guard(topic, aggregateId, key, expected, index);
-            CompletableFuture<PartitionLog.AppendResult> written;
-            if (async) {
-                written = log.appendAsync(records, guard);
-            } else {
-                try {
-                    written = CompletableFuture.completedFuture(log.append(records, guard));
-                } catch (RuntimeException e) {
-                    written = CompletableFuture.failedFuture(e);
-                }
-            }
-            if (expectedSequence == ANY && attempt < MAX_ANY_RETRIES && written.isCompletedExceptionally()
-                    && causeOf(written) instanceof ConcurrencyConflictException) {
-                continue; // lost the race to another writer: place the events after its
-            }
-            long last = expected + events.size();
-            maybeCheckpoint(index);
-            return written.thenApply(r -> new AppendResult(partition, r.baseOffset(), r.lastOffset(), last));
-        }
+        return new Target(partition, log, index(log));
+    }
+
+    private MemoryRecords records(String topic, byte[] key, long expected, List<EventData> events) {
+        return EventCodec.encode(topic, key, expected + 1, events, engine.config().clock().millis());
+    }
+
+    private static Guard guard(Target t, String aggregateId, byte[] key, long expected) {
+        return new Guard(t.log.topic(), aggregateId, key, expected, t.index);
     }
 
     private static Throwable causeOf(CompletableFuture<?> failed) {
@@ -290,22 +295,22 @@ public final class LogEventStore implements EventStore, AutoCloseable {
     }
 
     /**
-     * Reads the batches the postings name. Postings close together in the log are served by one read of up to
-     * {@link #READ_BYTES}; batches of other aggregates in between are skipped by their headers. The first read is
-     * small ({@link #FIRST_READ_BYTES}, always at least the whole first batch) and each further one doubles: a small
-     * aggregate, the common case, then costs a few KB of copying instead of {@link #READ_BYTES}.
+     * Reads the batches the postings name. Postings close together in the log are served by one read; the reads start
+     * small (most aggregates are short) and double while postings remain. Batches of other aggregates in between are
+     * skipped by their headers. The reads take the fetch path, which serves bytes already verified in this process
+     * without scanning them again and may end inside a batch (that batch is read again by the next read).
      */
     private List<StoredEvent> readEvents(PartitionLog log, byte[] key, AggregateIndex.Lookup lookup, long fromSequence) {
-        List<StoredEvent> out = new ArrayList<>();
+        List<StoredEvent> out = new ArrayList<>(Math.max(4, (int) Math.min(1 << 16, lookup.lastSequence() - fromSequence + 1)));
         int i = 0;
         long nextSequence = -1;
         int readBytes = FIRST_READ_BYTES;
+        EventCodec.Decoder decoder = new EventCodec.Decoder(log.topic(), log.partition());
         while (i < lookup.size()) {
             long offset = lookup.offsets()[i];
-            MemoryRecords records;
+            ByteBuffer chunk;
             try {
-                records = EventCodec.inMemory(log.read(offset, readBytes, true, PartitionLog.ReadLimit.HIGH_WATERMARK).records());
-                readBytes = Math.min(READ_BYTES, readBytes * 2);
+                chunk = EventCodec.read(log.fetch(offset, readBytes, true).records());
             } catch (LogException.OffsetOutOfRangeException deleted) {
                 i++; // retention removed this batch (see docs/event-store.md); sequences resume at the next posting
                 nextSequence = -1;
@@ -313,35 +318,41 @@ public final class LogEventStore implements EventStore, AutoCloseable {
             } catch (IOException e) {
                 throw new LogException.LogIoException("Cannot read " + log + ": " + e, e);
             }
+            readBytes = Math.min(readBytes * 2, READ_BYTES);
             boolean progressed = false;
-            for (RecordBatch b : records.batches()) {
-                if (i >= lookup.size()) {
-                    break;
+            // Walks the batch headers; only batches holding a posting are parsed (see EventCodec.BATCH_* offsets).
+            int pos = chunk.position();
+            int limit = chunk.limit();
+            while (i < lookup.size() && limit - pos >= EventCodec.BATCH_HEADER_SIZE) {
+                int size = EventCodec.batchSize(chunk, pos);
+                if (size < EventCodec.BATCH_HEADER_SIZE || size > limit - pos) {
+                    break; // the incomplete batch a fetch may end with: the next read starts at it
                 }
-                if (b.lastOffset() < lookup.offsets()[i]) {
-                    continue;
-                }
-                if (nextSequence < 0) {
-                    nextSequence = lookup.firstSequences()[i];
-                }
-                while (i < lookup.size() && lookup.offsets()[i] <= b.lastOffset()) {
-                    i++;
-                }
-                progressed = true;
-                for (Record r : b) {
-                    if (!EventCodec.keyEquals(r, key)) {
-                        continue;
+                long lastOffset = EventCodec.batchLastOffset(chunk, pos);
+                if (lastOffset >= lookup.offsets()[i]) {
+                    if (nextSequence < 0) {
+                        nextSequence = lookup.firstSequences()[i];
                     }
-                    long seq = EventCodec.sequenceOf(r);
-                    // Skips duplicates; after compaction removed events, resumes at the next one that survived.
-                    if (seq < nextSequence || seq > lookup.lastSequence()) {
-                        continue;
+                    while (i < lookup.size() && lookup.offsets()[i] <= lastOffset) {
+                        i++;
                     }
-                    nextSequence = seq + 1;
-                    if (seq >= fromSequence) {
-                        out.add(EventCodec.decode(log.topic(), log.partition(), r));
+                    progressed = true;
+                    for (Record r : EventCodec.batchAt(chunk, pos, size)) {
+                        if (!EventCodec.keyEquals(r, key)) {
+                            continue;
+                        }
+                        long seq = EventCodec.sequenceOf(r);
+                        // Skips duplicates; after compaction removed events, resumes at the next one that survived.
+                        if (seq < nextSequence || seq > lookup.lastSequence()) {
+                            continue;
+                        }
+                        nextSequence = seq + 1;
+                        if (seq >= fromSequence) {
+                            out.add(decoder.decode(r));
+                        }
                     }
                 }
+                pos += size;
             }
             if (!progressed) {
                 i++; // the posting's batch is gone (compaction removed all of it): go on with the next one
