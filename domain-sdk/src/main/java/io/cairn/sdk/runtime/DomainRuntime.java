@@ -5,6 +5,7 @@ import io.cairn.sdk.aggregate.AggregateDefinition;
 import io.cairn.sdk.command.CommandGateway;
 import io.cairn.sdk.command.CommandInterceptor;
 import io.cairn.sdk.command.EventSourcingCommandGateway;
+import io.cairn.sdk.command.NoHandlerException;
 import io.cairn.sdk.processing.EventDecoder;
 import io.cairn.sdk.processing.EventHandler;
 import io.cairn.sdk.processing.EventHandlerBeans;
@@ -62,7 +63,8 @@ public final class DomainRuntime implements AutoCloseable {
 
     public enum State { CREATED, RUNNING, CLOSED }
 
-    private final EventSourcingCommandGateway commandGateway;
+    private final CommandGateway commandGateway;
+    private final EventSerializer serializer;
     private final QueryGateway queryGateway;
     private final DeadlineManager deadlines;
     private final Map<Class<?>, SagaManager> sagas;
@@ -81,7 +83,9 @@ public final class DomainRuntime implements AutoCloseable {
             }
         }
         b.interceptors.forEach(gb::interceptor);
-        this.commandGateway = gb.build();
+        // A runtime of only event handlers (a read model fed by another service's topics) has no aggregates.
+        this.commandGateway = b.aggregates.isEmpty() ? new NoAggregates() : gb.build();
+        this.serializer = serializer;
         this.queryGateway = new QueryGateway(b.executor);
         b.queryHandlers.forEach(queryGateway::register);
 
@@ -179,7 +183,7 @@ public final class DomainRuntime implements AutoCloseable {
     }
 
     public EventSerializer serializer() {
-        return commandGateway.serializer();
+        return serializer;
     }
 
     public QueryGateway queryGateway() {
@@ -217,6 +221,30 @@ public final class DomainRuntime implements AutoCloseable {
         deadlines.close();
         queryGateway.closeSubscriptions();
         state = State.CLOSED;
+    }
+
+    /** The command gateway of a runtime without aggregates: every command has no handler. */
+    private static final class NoAggregates implements CommandGateway {
+        @Override
+        public <R> R send(Object command) {
+            throw new NoHandlerException(command.getClass(), List.of());
+        }
+
+        @Override
+        public <R> R send(Object command, Map<String, String> metadata) {
+            return send(command);
+        }
+
+        @Override
+        public <R> java.util.concurrent.CompletableFuture<R> sendAsync(Object command) {
+            return java.util.concurrent.CompletableFuture.failedFuture(
+                    new NoHandlerException(command.getClass(), List.of()));
+        }
+
+        @Override
+        public <R> java.util.concurrent.CompletableFuture<R> sendAsync(io.cairn.sdk.CommandMessage<?> command) {
+            return sendAsync(command.payload());
+        }
     }
 
     /** Collects the pieces; {@link #build()} checks them all before anything runs. Not thread-safe. */
