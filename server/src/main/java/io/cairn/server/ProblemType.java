@@ -11,6 +11,8 @@ public enum ProblemType {
     INVALID_BATCH(400, "invalid-batch", "Invalid record batch"),
     UNKNOWN_TOPIC(404, "unknown-topic", "Unknown topic or partition"),
     UNKNOWN_PROJECTION(404, "unknown-projection", "Unknown projection or dead letter"),
+    UNKNOWN_AGGREGATE(404, "unknown-aggregate", "Unknown aggregate"),
+    COMMAND_REJECTED(409, "command-rejected", "Command rejected by the domain"),
     TOPIC_EXISTS(409, "topic-exists", "Topic already exists"),
     LIMIT_EXCEEDED(409, "limit-exceeded", "Engine limit exceeded"),
     PROJECTION_CONFLICT(409, "projection-conflict", "Projection busy or already done"),

@@ -21,4 +21,11 @@ public @interface ProcessingGroup {
 
     /** The topics the handlers read (aggregate topics or any topic holding events). */
     String[] topics();
+
+    /**
+     * True when the handlers keep their state in memory: the processor's tokens are then kept in memory too, so it
+     * replays its topics from the start whenever the runtime starts (a durable token would skip the events that
+     * rebuilt the lost state).
+     */
+    boolean inMemory() default false;
 }

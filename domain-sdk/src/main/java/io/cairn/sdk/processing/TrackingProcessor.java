@@ -24,8 +24,9 @@ import java.util.regex.Pattern;
  * crash repeats the events handled since the last stored token.
  *
  * <p>A consumer that throws gets the same event again after a back-off (0.1 s doubling to {@value #MAX_BACKOFF_MS}
- * ms), indefinitely: a processor never skips an event silently (a read model or saga would be wrong forever). The
- * partition's {@link PartitionStatus} shows the error and the number of attempts.
+ * ms), indefinitely: a processor never skips an event silently (a read model or saga would be wrong forever). A
+ * failure to read the log or store the token is retried the same way. The partition's {@link PartitionStatus} shows
+ * the error and the number of attempts.
  *
  * <p>States: CREATED → RUNNING ⇄ STOPPED → CLOSED. Threads never get interrupted (an interrupt closes the log's file
  * channels); stopping waits for each worker to finish its current event and store its token. Thread-safe.
@@ -195,23 +196,50 @@ public final class TrackingProcessor implements AutoCloseable {
 
         @Override
         public void run() {
+            long next = -1;         // not known until the token is loaded
+            long stored = -1;
+            long backoff = 100;
+            boolean failing = false;
             try {
-                long next = tokens.load(name, topic, partition).orElse(0L);
-                position = next;
                 while (running) {
-                    List<StoredEvent> batch = store.readPartition(topic, partition, next, batchSize, 200);
-                    long handled = next;
-                    for (StoredEvent e : batch) {
-                        if (!running || !deliver(e)) {
-                            break;
+                    try {
+                        if (next < 0) {
+                            next = tokens.load(name, topic, partition).orElse(0L);
+                            stored = next;
+                            position = next;
                         }
-                        handled = e.offset() + 1;
-                        position = handled;
+                        List<StoredEvent> batch = store.readPartition(topic, partition, next, batchSize, 200);
+                        for (StoredEvent e : batch) {
+                            if (!running || !deliver(e)) {
+                                break;
+                            }
+                            next = e.offset() + 1;
+                            position = next;
+                        }
+                        if (next != stored) {
+                            tokens.store(name, topic, partition, next);
+                            stored = next;
+                        }
+                        if (failing) {
+                            failing = false;
+                            backoff = 100;
+                            error = null;
+                            failedAttempts = 0;
+                        }
+                    } catch (RuntimeException e) {
+                        // Reading or storing the token failed (the handler's failures are retried in deliver):
+                        // the same back-off, then again from the last position handled.
+                        failing = true;
+                        failedAttempts++;
+                        error = e.toString();
+                        LOG.log(failedAttempts == 1 ? Level.WARNING : Level.FINE, "processor " + name + " cannot read "
+                                + topic + "/" + partition + " or store its token; retrying in " + backoff + " ms", e);
+                        sleepWhileRunning(backoff);
+                        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
                     }
-                    if (handled != next) {
-                        tokens.store(name, topic, partition, handled);
-                        next = handled;
-                    }
+                }
+                if (next >= 0 && next != stored) {
+                    tokens.store(name, topic, partition, next);   // stopped after a failed store: last chance
                 }
             } catch (RuntimeException | Error e) {
                 error = e.toString();

@@ -34,7 +34,10 @@ import java.util.logging.Logger;
  * saga's id is derived from the position of the event that starts it ({@code <class>-<topic>-<partition>-<offset>}), so
  * a start event delivered again finds its saga (even an ended one) instead of starting a second.
  *
- * <p>Threads: calls for one saga are serialized by a lock (striped over 64 locks); different sagas run in parallel.
+ * <p>Threads: events are handled under a lock of their association value, deadlines under one of their saga's id
+ * (striped over 64 locks), so sagas with different values run in parallel. A saga reached through two of its
+ * associations, or by an event and a deadline, at the same moment is still safe: saves are conditional on the
+ * saga's version, and the loser fails with a conflict and is retried by its processor or the deadline manager.
  * The active sagas' entries and the association index are kept in memory, loaded by {@link #start()}.
  */
 public final class SagaManager implements EventConsumer, DeadlineManager.Target {
@@ -129,31 +132,29 @@ public final class SagaManager implements EventConsumer, DeadlineManager.Target 
         String property = h.annotation().associationProperty();
         Object value = property(payload, property);
         if (value == null) {
-            LOG.warning(() -> "saga " + sagaType + ": " + payload.getClass().getSimpleName() + " at " + topic + "/"
-                    + event.partition() + "@" + event.offset() + " has no " + property + "; not routed");
-            return;
+            return;     // e.g. a deposit outside any transfer: no saga can be associated with it
         }
         Association association = new Association(
                 h.annotation().keyName().isEmpty() ? property : h.annotation().keyName(), value.toString());
         String position = topic + ":" + event.partition();
-        Set<String> ids = associated(association.key(), association.value());
-        if (ids.isEmpty() && h.method().isAnnotationPresent(StartSaga.class)) {
-            String id = sagaClass.getSimpleName() + "-" + topic + "-" + event.partition() + "-" + event.offset();
-            withLock(id, () -> {
+        // Locked by association value: an event that a saga's own start handler caused (on another partition's
+        // thread) waits until that saga is saved and indexed, instead of finding no saga and being dropped.
+        withLock(association.key() + "=" + association.value(), () -> {
+            Set<String> ids = associated(association.key(), association.value());
+            if (ids.isEmpty() && h.method().isAnnotationPresent(StartSaga.class)) {
+                String id = sagaClass.getSimpleName() + "-" + topic + "-" + event.partition() + "-" + event.offset();
                 if (!active.containsKey(id) && store.load(id).isEmpty()) {
                     run(id, null, Set.of(association), h, payload, event, position);
                 }
-            });
-            return;
-        }
-        for (String id : ids) {
-            withLock(id, () -> {
+                return;
+            }
+            for (String id : ids) {
                 SagaStore.Versioned v = active.get(id);
                 if (v != null && v.entry().handled().getOrDefault(position, -1L) < event.offset()) {
                     run(id, v, v.entry().associations(), h, payload, event, position);
                 }
-            });
-        }
+            }
+        });
     }
 
     @Override
@@ -188,8 +189,8 @@ public final class SagaManager implements EventConsumer, DeadlineManager.Target 
         void run() throws Exception;
     }
 
-    private void withLock(String sagaId, Body body) throws Exception {
-        ReentrantLock lock = locks[(sagaId.hashCode() & 0x7fffffff) % locks.length];
+    private void withLock(String key, Body body) throws Exception {
+        ReentrantLock lock = locks[(key.hashCode() & 0x7fffffff) % locks.length];
         lock.lock();
         try {
             body.run();

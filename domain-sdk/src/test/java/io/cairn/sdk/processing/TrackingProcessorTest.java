@@ -172,4 +172,40 @@ class TrackingProcessorTest {
         assertThat(new LogTokenStore(store).load("order-log", TOPIC, 0).orElse(0)
                 + new LogTokenStore(store).load("order-log", TOPIC, 1).orElse(0)).isEqualTo(2);
     }
+
+    @Test
+    void aTokenStoreThatFailsForAWhileDelaysButLosesNothing() {
+        append("a", "one", "two");
+        LogTokenStore real = new LogTokenStore(store);
+        AtomicInteger storeFailures = new AtomicInteger(3);
+        TokenStore flaky = new TokenStore() {
+            public java.util.OptionalLong load(String processor, String topic, int partition) {
+                return real.load(processor, topic, partition);
+            }
+
+            public void store(String processor, String topic, int partition, long nextOffset) {
+                if (storeFailures.getAndDecrement() > 0) {
+                    throw new IllegalStateException("token topic unavailable");
+                }
+                real.store(processor, topic, partition, nextOffset);
+            }
+        };
+        OrderLog handlers = new OrderLog();
+        EventDecoder decoder = (topic, e) -> new EventMessage<>(topic, e.aggregateType(), e.aggregateId(),
+                e.sequence(), e.eventType(), 0, new String(e.payload(), StandardCharsets.UTF_8), e.metadata(),
+                e.timestamp(), e.partition(), e.offset());
+        try (TrackingProcessor p = new TrackingProcessor("order-log", List.of(TOPIC), store, flaky, decoder,
+                new EventHandlerBeans(List.of(handlers), type -> null), Thread::new, 100)) {
+            p.start();
+            await().atMost(WAIT).until(() -> storeFailures.get() < 0 && p.caughtUp());
+            append("a", "three");
+            await().atMost(WAIT).until(() -> handlers.seen.size() >= 3 && p.caughtUp());
+            assertThat(p.status()).allSatisfy(s -> assertThat(s.error()).isNull());
+        }
+        // The position is kept in memory while the token cannot be stored: nothing handled twice, nothing skipped,
+        // and the stored token catches up once the store works again.
+        assertThat(handlers.seen).containsExactly("a:one", "a:two", "a:three");
+        int partition = real.load("order-log", TOPIC, 0).isPresent() ? 0 : 1;
+        assertThat(real.load("order-log", TOPIC, partition).getAsLong()).isEqualTo(3);
+    }
 }
