@@ -49,6 +49,16 @@ public final class StateMapper {
         }
     }
 
+    /** A state read back from {@link #toTree} (sagas keep their state as a tree inside a larger document). */
+    public <S> S fromTree(JsonNode tree, Class<S> type) {
+        try {
+            return mapper.treeToValue(tree, type);
+        } catch (IOException e) {
+            throw new SerializationException("cannot read state of " + type.getName() + " from JSON: "
+                    + e.getMessage(), e);
+        }
+    }
+
     /** A state read back from {@link #toBytes}. */
     public <S> S fromBytes(byte[] json, Class<S> type) {
         try {

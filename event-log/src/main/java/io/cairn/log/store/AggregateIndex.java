@@ -534,6 +534,11 @@ final class AggregateIndex implements AutoCloseable {
         return dirty && !closed && (eventsSinceCheckpoint >= CHECKPOINT_EVENTS || clock.millis() - dirtySinceMs >= CHECKPOINT_MS);
     }
 
+    /** Whether changes since the last checkpoint are only in memory and page cache (for tests). */
+    boolean dirty() {
+        return dirty;
+    }
+
     /**
      * Makes the files a consistent image of offsets below {@link #indexedTo()}: flushes the log up to there first (a
      * crash must not take back what the index claims), then the index files, then writes the clean header.

@@ -43,6 +43,7 @@ public final class LogEventStore implements EventStore, AutoCloseable {
     /** Bytes read per step when loading an aggregate (the first step of a load reads less) or reading a partition. */
     private static final int READ_BYTES = 1 << 20;
     private static final int FIRST_READ_BYTES = 16 * 1024;
+    private static final long CHECKPOINT_CHECK_MS = 1_000;
 
     private final LogEngine engine;
     private final Map<PartitionLog, AggregateIndex> indexes = new ConcurrentHashMap<>();
@@ -50,6 +51,14 @@ public final class LogEventStore implements EventStore, AutoCloseable {
 
     private LogEventStore(LogEngine engine) {
         this.engine = engine;
+        // An index changed and then left idle still gets its checkpoint (a crash would otherwise mean a rebuild).
+        engine.scheduleDuty(this::checkpointDue, CHECKPOINT_CHECK_MS);
+    }
+
+    private void checkpointDue() {
+        for (AggregateIndex index : indexes.values()) {
+            maybeCheckpoint(index);
+        }
     }
 
     /** The engine's event store (created on first use, closed with the engine). */

@@ -5,6 +5,9 @@ import io.cairn.sdk.aggregate.AggregateId;
 import io.cairn.sdk.aggregate.CommandHandler;
 import io.cairn.sdk.aggregate.EventSourcingHandler;
 
+import java.util.HashSet;
+import java.util.Set;
+
 import static io.cairn.sdk.aggregate.AggregateLifecycle.apply;
 
 /**
@@ -23,6 +26,8 @@ public class BankAccount {
     private long overdraftLimit;
     private long balance;
     private boolean closed;
+    /** Transfer steps applied ("withdrawn:<transferId>", "deposited:<transferId>"): a saga repeating one after a restart changes nothing. */
+    private Set<String> transferSteps = new HashSet<>();
 
     BankAccount() {
     }
@@ -35,6 +40,9 @@ public class BankAccount {
     @CommandHandler
     long handle(Deposit command) {
         requireOpen("deposit");
+        if (command.transferId() != null && transferSteps.contains("deposited:" + command.transferId())) {
+            return balance;
+        }
         Math.addExact(balance, command.amount()); // reject an overflow before the event exists
         apply(new MoneyDeposited(accountId, command.amount(), command.transferId()));
         return balance;
@@ -43,6 +51,9 @@ public class BankAccount {
     @CommandHandler
     long handle(Withdraw command) {
         requireOpen("withdraw");
+        if (command.transferId() != null && transferSteps.contains("withdrawn:" + command.transferId())) {
+            return balance;
+        }
         long available = balance + overdraftLimit;
         if (command.amount() > available) {
             throw new InsufficientFunds(accountId, available, command.amount());
@@ -79,11 +90,17 @@ public class BankAccount {
     @EventSourcingHandler
     void on(MoneyDeposited event) {
         balance += event.amount();
+        if (event.transferId() != null) {
+            transferSteps.add("deposited:" + event.transferId());
+        }
     }
 
     @EventSourcingHandler
     void on(MoneyWithdrawn event) {
         balance -= event.amount();
+        if (event.transferId() != null) {
+            transferSteps.add("withdrawn:" + event.transferId());
+        }
     }
 
     @EventSourcingHandler
