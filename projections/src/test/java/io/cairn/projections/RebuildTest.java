@@ -44,7 +44,7 @@ class RebuildTest {
                      .metaSchema("rb").readSchema("rbv").batchSize(100).workers(2).build())) {
             rt.register(new AccountBalancesProjection());
             rt.register(new TransactionHistoryProjection());
-            bank.generate(60, 6000);
+            bank.generate(60, 3000);
             rt.start();
             BankReadModelsTest.awaitCaughtUp(rt);
             long history = db.count("SELECT count(*) FROM rbv.transaction_history");

@@ -166,6 +166,9 @@ class ProjectionsApiIT {
                 .isEqualTo(404);
         assertThat(Http.post("/api/projections/nope/rebuild", "application/json", "").status()).isEqualTo(404);
         assertThat(Http.post("/api/projections/nope/resume", "application/json", "").status()).isEqualTo(404);
+        Http.Reply notRebuilding = Http.delete("/api/projections/daily_totals/rebuild");
+        assertThat(notRebuilding.status()).as(notRebuilding.toString()).isEqualTo(409);
+        assertThat(notRebuilding.object().getString("type")).endsWith("projection-conflict");
         Http.Reply resumed = Http.post("/api/projections/account_balances/resume", "application/json", "");
         assertThat(resumed.status()).as(resumed.toString()).isEqualTo(202);
         assertThat(resumed.object().getString("name")).isEqualTo("account_balances");
