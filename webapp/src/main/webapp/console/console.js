@@ -2,6 +2,7 @@
 // Charts are rates computed here from the cumulative counters of GET /api/stats, sampled every second.
 import {TimeChart} from './chart.js';
 import {projectionsView} from './projections.js';
+import {cdcView} from './cdc.js';
 
 const SAMPLE_MS = 1000;
 const WINDOW_MS = 5 * 60 * 1000;
@@ -485,12 +486,6 @@ function groupsView(root) {
   });
 }
 
-function laterView(root, title, text) {
-  root.append(h('div', {class: 'page-head'}, h('h2', {}, title)),
-    h('section', {class: 'card'}, h('p', {class: 'empty'}, text)));
-  return () => {};
-}
-
 // ----------------------------------------------------------------------------------------------------- router
 
 let disposeView = () => {};
@@ -523,7 +518,7 @@ function route() {
     disposeView = projectionsView(root, {h, api, poll, errorBox, fmtInt, fmtShort});
   } else if (parts[0] === 'cdc') {
     nav = 'cdc';
-    disposeView = laterView(root, 'Change data capture', 'Debezium connectors are not built yet; their status will show here.');
+    disposeView = cdcView(root, {h, api, poll, errorBox, fmtInt, fmtTime, fmtBytes});
   } else {
     root.append(h('div', {class: 'error'}, 'Nothing at ' + hash));
     disposeView = () => {};

@@ -76,6 +76,8 @@ public final class LogEngine implements AutoCloseable {
     private final FileLock dirLock;
     private final Path lockKey;
     private final java.util.Set<Runnable> deferred = ConcurrentHashMap.newKeySet();
+    /** Services built on this engine, one per key, closed (in reverse order of creation) before the partitions. */
+    private final Map<Class<?>, Object> extensions = new java.util.LinkedHashMap<>();
     private volatile boolean closed;
 
     private LogEngine(LogEngineConfig config) throws IOException {
@@ -128,8 +130,16 @@ public final class LogEngine implements AutoCloseable {
 
             @Override
             public void execute(Runnable task) {
-                if (!scheduler.isShutdown()) {
+                tryExecute(task);
+            }
+
+            @Override
+            public boolean tryExecute(Runnable task) {
+                try {
                     scheduler.execute(guarded(task));
+                    return true;
+                } catch (java.util.concurrent.RejectedExecutionException shutDown) {
+                    return false;
                 }
             }
         };
@@ -467,6 +477,23 @@ public final class LogEngine implements AutoCloseable {
         return dataDir;
     }
 
+    /**
+     * The one instance of a service built on this engine (such as the event store, whose per-partition indexes must
+     * have a single owner however many front doors use them), created by {@code factory} on first use. An
+     * {@link AutoCloseable} extension is closed by {@link #close()} before the partitions are.
+     */
+    public <T> T extension(Class<T> key, java.util.function.Function<LogEngine, T> factory) {
+        synchronized (extensions) {
+            ensureOpen();
+            Object existing = extensions.get(key);
+            if (existing == null) {
+                existing = factory.apply(this);
+                extensions.put(key, existing);
+            }
+            return key.cast(existing);
+        }
+    }
+
     public LogEngineConfig config() {
         return config;
     }
@@ -549,6 +576,33 @@ public final class LogEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code task} every {@code intervalMs} on the engine's scheduler until the engine closes: for services built
+     * on the engine (the event store checkpoints its indexes this way). A failing run is logged; later runs go on.
+     */
+    public void scheduleDuty(Runnable task, long intervalMs) {
+        ensureOpen();
+        scheduler.scheduleWithFixedDelay(guarded(task), intervalMs, intervalMs, TimeUnit.MILLISECONDS);
+    }
+
+    private void closeExtensions() {
+        List<Object> open;
+        synchronized (extensions) {
+            open = new ArrayList<>(extensions.values());
+            extensions.clear();
+        }
+        java.util.Collections.reverse(open);
+        for (Object x : open) {
+            if (x instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    log.warn("Closing {} failed: {}", x, e.toString());
+                }
+            }
+        }
+    }
+
     /** Stops background work, flushes and closes every partition (a clean shutdown: the next open skips recovery). */
     @Override
     public void close() {
@@ -568,6 +622,7 @@ public final class LogEngine implements AutoCloseable {
         }
         scheduler.shutdownNow();
         awaitTermination(scheduler); // a task that ignored the first wait still gets interrupted and waited for
+        closeExtensions();
         for (Runnable task : List.copyOf(deferred)) {
             runDeferred(task);
         }

@@ -51,6 +51,9 @@ public final class PartitionLog implements AutoCloseable {
 
     /** What an append did. {@code logAppendTime} is -1 unless the topic uses LogAppendTime. */
     public record AppendResult(long baseOffset, long lastOffset, int recordCount, long logAppendTime, boolean durable) {
+        AppendResult asDurable() {
+            return durable ? this : new AppendResult(baseOffset, lastOffset, recordCount, logAppendTime, true);
+        }
     }
 
     /** Batches read, and the partition's offsets at the time of the read. */
@@ -82,6 +85,9 @@ public final class PartitionLog implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Object flushLock = new Object();
     private final List<LongConsumer> appendListeners = new CopyOnWriteArrayList<>();
+    /** Async appends waiting for an fsync, in offset order (appended under the lock, so offsets increase). */
+    private final java.util.concurrent.ConcurrentLinkedQueue<DurableWaiter> durableWaiters = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicBoolean flushScheduled = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile LogEnd end;
     private volatile LogEnd highWatermark;
     private volatile long logStartOffset;
@@ -103,6 +109,12 @@ public final class PartitionLog implements AutoCloseable {
         void schedule(Runnable task, long delayMs);
 
         void execute(Runnable task);
+
+        /** Runs {@code task} soon on a background thread; false if the engine no longer takes work. */
+        default boolean tryExecute(Runnable task) {
+            execute(task);
+            return true;
+        }
     }
 
     private PartitionLog(String topic, int partition, File dir, LogSegment.TopicConfigHolder config, Clock clock,
@@ -265,6 +277,124 @@ public final class PartitionLog implements AutoCloseable {
      * {@code records}' buffer. Returns once the data is written and, when the flush policy says so, fsynced.
      */
     public AppendResult append(MemoryRecords records) {
+        return append(records, AppendGuard.NONE);
+    }
+
+    /**
+     * Decides, under the partition's append lock, whether an append may go ahead: the basis of conditional appends
+     * (the event store's expected sequence). Nothing else can append between {@link #check} and {@link #appended}.
+     * Both run on the appending thread while every other appender of the partition waits: keep them short.
+     */
+    public interface AppendGuard {
+        AppendGuard NONE = new AppendGuard() {
+            @Override
+            public void check(long baseOffset) {
+            }
+        };
+
+        /**
+         * Called before anything is written, with the offset the first record will get (the log end offset).
+         * Throwing vetoes the append: nothing is written and the exception reaches the appender.
+         */
+        void check(long baseOffset);
+
+        /** Called after the records are written (not yet flushed), still under the lock. Must not throw. */
+        default void appended(long baseOffset, long lastOffset) {
+        }
+    }
+
+    /**
+     * {@link #append(MemoryRecords)} with a guard that runs inside the append lock and may veto the append (see
+     * {@link AppendGuard}). All batches of {@code records} are written contiguously, or none.
+     */
+    public AppendResult append(MemoryRecords records, AppendGuard guard) {
+        Written w = write(records, guard);
+        if (w.needFlush) {
+            flushUpTo(w.result.lastOffset() + 1);
+        }
+        notifyListeners(w.result.lastOffset() + 1);
+        return flushedOffset > w.result.lastOffset() ? w.result.asDurable() : w.result;
+    }
+
+    /**
+     * Like {@link #append(MemoryRecords, AppendGuard)}, but does not wait for the fsync: the records are written on the
+     * calling thread (a page-cache write under the append lock) and the future completes once they are durable, as the
+     * flush policy asks. No thread waits per append: one background flush covers every append written before it
+     * starts (group commit), and completes their futures. A veto or a validation error fails the future.
+     */
+    public java.util.concurrent.CompletableFuture<AppendResult> appendAsync(MemoryRecords records, AppendGuard guard) {
+        Written w;
+        try {
+            w = write(records, guard);
+        } catch (RuntimeException e) {
+            return java.util.concurrent.CompletableFuture.failedFuture(e);
+        }
+        notifyListeners(w.result.lastOffset() + 1);
+        if (!w.needFlush) {
+            return java.util.concurrent.CompletableFuture.completedFuture(w.result);
+        }
+        DurableWaiter waiter = new DurableWaiter(w.result.lastOffset() + 1, w.result.asDurable());
+        durableWaiters.add(waiter);
+        if (flushedOffset >= waiter.offset) {
+            completeDurableWaiters(null);
+        } else {
+            requestBackgroundFlush();
+        }
+        return waiter.future;
+    }
+
+    /**
+     * Like {@link #append(MemoryRecords, AppendGuard)}, but shares fsyncs through the durability waiters of
+     * {@link #appendAsync}: when no flush is running, the caller fsyncs inline (no thread switch when alone); otherwise
+     * it waits for the running flush to cover it, and all waiters one fsync covers are woken at once rather than one
+     * after another through a lock. See docs/event-store.md.
+     */
+    public AppendResult appendAndAwait(MemoryRecords records, AppendGuard guard) {
+        Written w = write(records, guard);
+        notifyListeners(w.result.lastOffset() + 1);
+        if (!w.needFlush) {
+            return w.result;
+        }
+        DurableWaiter waiter = new DurableWaiter(w.result.lastOffset() + 1, w.result.asDurable());
+        durableWaiters.add(waiter);
+        if (flushedOffset >= waiter.offset) {
+            completeDurableWaiters(null);
+        } else if (flushScheduled.compareAndSet(false, true)) {
+            try {
+                while (!waiter.future.isDone() && !closed) {
+                    flushUpTo(end.offset());
+                    completeDurableWaiters(null);
+                }
+            } catch (RuntimeException e) {
+                completeDurableWaiters(e);
+            } finally {
+                flushScheduled.set(false);
+            }
+            if (!durableWaiters.isEmpty()) {
+                requestBackgroundFlush(); // appends that queued behind this fsync: the background flush serves them
+            }
+        }
+        try {
+            return waiter.future.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw e;
+        }
+    }
+
+    private record Written(AppendResult result, boolean needFlush) {
+    }
+
+    private record DurableWaiter(long offset, AppendResult result,
+                                 java.util.concurrent.CompletableFuture<AppendResult> future) {
+        DurableWaiter(long offset, AppendResult result) {
+            this(offset, result, new java.util.concurrent.CompletableFuture<>());
+        }
+    }
+
+    private Written write(MemoryRecords records, AppendGuard guard) {
         TopicConfig cfg = config.config();
         Validated v = validate(records, cfg);
         long now = clock.millis();
@@ -274,6 +404,8 @@ public final class PartitionLog implements AutoCloseable {
         lock.lock();
         try {
             ensureOpen();
+            guard.check(end.offset());
+            end.segment().reopenIfClosed();
             LogSegment active = end.segment();
             if (active.shouldRoll(v.bytes, now)) {
                 active = roll(now);
@@ -301,18 +433,71 @@ public final class PartitionLog implements AutoCloseable {
             if (needFlush) {
                 unflushedMessages = 0;
             }
+            guard.appended(base, last);
         } catch (IOException e) {
             throw ioFailure("append to", e);
         } finally {
             lock.unlock();
         }
-        if (needFlush) {
-            flushUpTo(last + 1);
-        }
+        return new Written(new AppendResult(base, last, v.records, cfg.logAppendTime ? now : -1, flushedOffset > last), needFlush);
+    }
+
+    private void notifyListeners(long logEnd) {
         for (LongConsumer l : appendListeners) {
-            l.accept(last + 1);
+            l.accept(logEnd);
         }
-        return new AppendResult(base, last, v.records, cfg.logAppendTime ? now : -1, flushedOffset > last);
+    }
+
+    /** At most one background flush is queued or running per partition; it loops while waiters remain. */
+    private void requestBackgroundFlush() {
+        if (!flushScheduled.compareAndSet(false, true)) {
+            return;
+        }
+        Runnable task = () -> {
+            try {
+                while (true) {
+                    DurableWaiter w = durableWaiters.peek();
+                    if (w == null || closed) {
+                        break;
+                    }
+                    flushUpTo(end.offset());
+                    completeDurableWaiters(null);
+                }
+            } catch (RuntimeException e) {
+                completeDurableWaiters(e);
+            } finally {
+                flushScheduled.set(false);
+            }
+            // a waiter added between the last peek and the reset above must not be stranded
+            if (!durableWaiters.isEmpty()) {
+                if (closed) {
+                    completeDurableWaiters(new LogException.LogClosedException(topic + "-" + partition + " is closed"));
+                } else {
+                    requestBackgroundFlush();
+                }
+            }
+        };
+        if (!background.tryExecute(task)) {
+            flushScheduled.set(false);
+            completeDurableWaiters(new LogException.LogClosedException(topic + "-" + partition + " is closing"));
+        }
+    }
+
+    /** Completes the futures of appends now durable, or, given a failure, every pending one with it. */
+    private void completeDurableWaiters(RuntimeException failure) {
+        while (true) {
+            DurableWaiter w = durableWaiters.peek();
+            if (w == null || failure == null && flushedOffset < w.offset) {
+                return;
+            }
+            if (durableWaiters.remove(w)) {
+                if (failure == null) {
+                    w.future.complete(w.result);
+                } else {
+                    w.future.completeExceptionally(failure);
+                }
+            }
+        }
     }
 
     private record Validated(int bytes, int records) {
@@ -451,7 +636,19 @@ public final class PartitionLog implements AutoCloseable {
                         s.flush();
                     } catch (ClosedChannelException gone) {
                         if (segments.get(s.baseOffset) == s) {
-                            throw gone;
+                            // Closed by a thread interrupt: an fsync of the reopened file covers the same data. Only
+                            // tryLock here: close() takes the lock, then this flush lock.
+                            if (!lock.tryLock()) {
+                                throw gone;
+                            }
+                            try {
+                                if (!reopenIfLive(s)) {
+                                    throw gone;
+                                }
+                            } finally {
+                                lock.unlock();
+                            }
+                            s.flush();
                         } // else removed by retention or compaction meanwhile: nothing to make durable
                     }
                 }
@@ -461,6 +658,9 @@ public final class PartitionLog implements AutoCloseable {
             flushedOffset = Math.max(flushedOffset, e.offset());
             lastFlushMs = clock.millis();
             flushes.incrementAndGet();
+        }
+        if (!durableWaiters.isEmpty()) {
+            completeDurableWaiters(null);
         }
     }
 
@@ -523,7 +723,55 @@ public final class PartitionLog implements AutoCloseable {
         return read(offset, maxBytes, minOneBatch, ReadLimit.HIGH_WATERMARK, true);
     }
 
+    /** Reopens every live segment whose channel a thread interrupt closed (see {@link LogSegment#reopenIfClosed}). */
+    private void reopenClosedChannels() {
+        for (LogSegment s : segments.values()) {
+            reopenIfLive(s);
+        }
+    }
+
+    private boolean reopenIfLive(LogSegment s) {
+        lock.lock();
+        try {
+            return !closed && segments.get(s.baseOffset) == s && s.reopenIfClosed();
+        } catch (IOException e) {
+            throw ioFailure("reopen a segment of", e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Retries of a read whose segment retention or compaction removed meanwhile; each removal moves on. */
+    private static final int MAX_READ_RETRIES = 16;
+
     private ReadResult read(long offset, int maxBytes, boolean minOneBatch, ReadLimit limit, boolean partialTail) {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return readOnce(Math.max(offset, attempt == 0 ? offset : logStartOffset), maxBytes, minOneBatch, limit, partialTail);
+            } catch (java.nio.channels.ClosedByInterruptException interrupted) {
+                // The reading thread was interrupted: the JDK closed the segment's channel under it (for everyone).
+                // Reopen it for the other readers and appenders; this read ends with a clear error, the interrupt kept.
+                Thread.currentThread().interrupt();
+                reopenClosedChannels();
+                throw new LogException.LogIoException("Read of " + topic + "-" + partition + " at offset " + offset
+                        + " was interrupted (the reading thread's interrupt closed the segment file's channel)", interrupted);
+            } catch (ClosedChannelException gone) {
+                ensureOpen(); // closed meanwhile: retrying would find the same closed channels
+                reopenClosedChannels(); // closed by another thread's interrupt: open again, then retry
+                if (attempt >= MAX_READ_RETRIES) {
+                    throw new LogException.LogIoException("Read of " + topic + "-" + partition + " at offset " + offset
+                            + " failed " + (attempt + 1) + " times on a closed segment file channel; giving up", gone);
+                }
+                // The segment was deleted by retention while we read it: the offset is no longer in the log, so the
+                // next attempt starts at the (advanced) log start offset.
+            } catch (IOException ex) {
+                throw ioFailure("read from", ex);
+            }
+        }
+    }
+
+    private ReadResult readOnce(long offset, int maxBytes, boolean minOneBatch, ReadLimit limit, boolean partialTail)
+            throws IOException {
         ensureOpen();
         LogEnd e = end;
         LogEnd bound = limit == ReadLimit.HIGH_WATERMARK ? highWatermark : e;
@@ -539,24 +787,16 @@ public final class PartitionLog implements AutoCloseable {
         if (from == null) {
             from = segments.firstKey();
         }
-        try {
-            for (LogSegment s : segments.tailMap(from, true).values()) {
-                boolean last = s == bound.segment() || s.baseOffset >= bound.segment().baseOffset;
-                int maxPosition = last ? bound.position() : s.sizeInBytes();
-                LogSegment.Slice slice = s.read(offset, maxBytes, maxPosition, minOneBatch, verifyReads, partialTail);
-                if (slice != null) {
-                    return new ReadResult(slice.records(), highWatermark.offset(), start, e.offset());
-                }
-                if (last) {
-                    break;
-                }
+        for (LogSegment s : segments.tailMap(from, true).values()) {
+            boolean last = s == bound.segment() || s.baseOffset >= bound.segment().baseOffset;
+            int maxPosition = last ? bound.position() : s.sizeInBytes();
+            LogSegment.Slice slice = s.read(offset, maxBytes, maxPosition, minOneBatch, verifyReads, partialTail);
+            if (slice != null) {
+                return new ReadResult(slice.records(), highWatermark.offset(), start, e.offset());
             }
-        } catch (ClosedChannelException gone) {
-            ensureOpen(); // closed meanwhile: retrying would find the same closed channels
-            // The segment was deleted by retention while we read it: the offset is no longer in the log.
-            return read(Math.max(offset, logStartOffset), maxBytes, minOneBatch, limit, partialTail);
-        } catch (IOException ex) {
-            throw ioFailure("read from", ex);
+            if (last) {
+                break;
+            }
         }
         return new ReadResult(MemoryRecords.EMPTY, highWatermark.offset(), start, e.offset());
     }
@@ -743,6 +983,11 @@ public final class PartitionLog implements AutoCloseable {
         return dir;
     }
 
+    /** The partition's directory: services derived from the log (the event store's aggregate index) keep files here. */
+    public Path directory() {
+        return dir.toPath();
+    }
+
     TopicConfig config() {
         return config.config();
     }
@@ -845,6 +1090,7 @@ public final class PartitionLog implements AutoCloseable {
                 s.close();
             }
             closed = true;
+            completeDurableWaiters(new LogException.LogClosedException(topic + "-" + partition + " is closed"));
             writeCheckpoint(true);
         } catch (IOException e) {
             throw ioFailure("close", e);
@@ -859,6 +1105,7 @@ public final class PartitionLog implements AutoCloseable {
         try {
             if (!closed) {
                 closed = true;
+                completeDurableWaiters(new LogException.LogClosedException(topic + "-" + partition + " was deleted"));
                 for (LogSegment s : segments.values()) {
                     try {
                         s.close();

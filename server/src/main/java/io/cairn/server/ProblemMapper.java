@@ -66,7 +66,9 @@ public class ProblemMapper implements ExceptionMapper<Throwable> {
     }
 
     private static ProblemType typeOf(LogException e) {
-        if (e instanceof LogException.UnknownTopicException) {
+        if (e instanceof io.cairn.log.store.ConcurrencyConflictException) {
+            return ProblemType.CONCURRENCY_CONFLICT;
+        } else if (e instanceof LogException.UnknownTopicException) {
             return ProblemType.UNKNOWN_TOPIC;
         } else if (e instanceof LogException.TopicExistsException) {
             return ProblemType.TOPIC_EXISTS;

@@ -27,6 +27,7 @@ class ProblemMapperTest {
         assertStatus(new LogException.CorruptBatchException("x"), 500, "corrupt-data");
         assertStatus(new LogException.LogIoException("x", null), 500, "storage-error");
         assertStatus(new LogException("x"), 500, "internal-error");
+        assertStatus(new io.cairn.log.store.ConcurrencyConflictException("t", "a", 1, 2), 409, "concurrency-conflict");
     }
 
     @Test

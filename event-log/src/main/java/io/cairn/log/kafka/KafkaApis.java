@@ -21,6 +21,8 @@ import io.cairn.log.LogException;
 import io.cairn.log.PartitionLog;
 import io.cairn.log.Topic;
 import io.cairn.log.TopicConfig;
+import io.cairn.log.store.ConcurrencyConflictException;
+import io.cairn.log.store.LogEventStore;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.InvalidRecordException;
@@ -194,7 +196,12 @@ final class KafkaApis {
             t = t.getCause();
         }
         if (t instanceof LogException) {
-            if (t instanceof LogException.UnknownTopicException) {
+            if (t instanceof ConcurrencyConflictException) {
+                // Not retriable (the same batch would conflict again), scoped to this batch (the producer is not
+                // fenced and its idempotence state stays sound), and its message reaches the client: see
+                // docs/event-store.md for why INVALID_RECORD rather than a sequence or policy error.
+                return Errors.INVALID_RECORD;
+            } else if (t instanceof LogException.UnknownTopicException) {
                 return Errors.UNKNOWN_TOPIC_OR_PARTITION;
             } else if (t instanceof LogException.TopicExistsException) {
                 return Errors.TOPIC_ALREADY_EXISTS;
@@ -430,10 +437,23 @@ final class KafkaApis {
         if (first.isTransactional() || first.isControlBatch()) {
             throw new InvalidRecordException("Transactional and control batches are not supported by this broker");
         }
-        if (first.hasProducerId()) {
-            return producers.append(log, records, first);
+        // A conditional append of aggregate events (docs/event-store.md): checked under the partition's append lock.
+        MemoryRecords toAppend = records;
+        PartitionLog.AppendGuard guard = PartitionLog.AppendGuard.NONE;
+        LogEventStore.Conditional conditional;
+        try {
+            conditional = LogEventStore.of(engine).conditional(log, records);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRecordException(e.getMessage());
         }
-        PartitionLog.AppendResult a = log.append(records);
+        if (conditional != null) {
+            toAppend = conditional.records();
+            guard = conditional.guard();
+        }
+        if (first.hasProducerId()) {
+            return producers.append(log, toAppend, first, guard);
+        }
+        PartitionLog.AppendResult a = log.append(toAppend, guard);
         return new ProducerStates.Appended(a.baseOffset(), a.lastOffset(), a.logAppendTime(), false);
     }
 

@@ -138,6 +138,11 @@ final class ProducerStates {
      * recent batch of the same producer and epoch.
      */
     Appended append(PartitionLog log, MemoryRecords records, RecordBatch batch) {
+        return append(log, records, batch, PartitionLog.AppendGuard.NONE);
+    }
+
+    /** {@link #append(PartitionLog, MemoryRecords, RecordBatch)} with a guard (a retried duplicate is not checked again). */
+    Appended append(PartitionLog log, MemoryRecords records, RecordBatch batch, PartitionLog.AppendGuard guard) {
         PartitionProducers pp = partitions.computeIfAbsent(log, l -> new PartitionProducers());
         synchronized (pp) {
             if (!pp.loaded) {
@@ -172,7 +177,7 @@ final class ProducerStates {
                 p = new Producer(epoch);
                 pp.producers.put(pid, p);
             }
-            PartitionLog.AppendResult r = log.append(records);
+            PartitionLog.AppendResult r = log.append(records, guard);
             p.add(epoch, new BatchMeta(first, last, r.baseOffset(), r.lastOffset(), r.logAppendTime()));
             p.lastAppendMs = System.currentTimeMillis();
             pp.expire(p.lastAppendMs);

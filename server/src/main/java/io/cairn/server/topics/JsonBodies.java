@@ -15,11 +15,11 @@ import io.cairn.server.ApiException;
 import io.cairn.server.ProblemType;
 
 /** Strict reading of JSON request bodies: malformed JSON, wrong types and unknown fields are reported with where they are. */
-final class JsonBodies {
+public final class JsonBodies {
     private JsonBodies() {
     }
 
-    static JsonValue parse(byte[] body) {
+    public static JsonValue parse(byte[] body) {
         if (body.length == 0) {
             throw new ApiException(ProblemType.MALFORMED_JSON, "The request body is empty; JSON was expected");
         }
@@ -39,14 +39,14 @@ final class JsonBodies {
         }
     }
 
-    static JsonObject object(JsonValue v, String where) {
+    public static JsonObject object(JsonValue v, String where) {
         if (v.getValueType() != JsonValue.ValueType.OBJECT) {
             throw invalid(where + " must be a JSON object, not " + kind(v));
         }
         return v.asJsonObject();
     }
 
-    static void onlyKnownFields(JsonObject o, Set<String> known, String where) {
+    public static void onlyKnownFields(JsonObject o, Set<String> known, String where) {
         for (String k : o.keySet()) {
             if (!known.contains(k)) {
                 throw invalid(where + " has an unknown field '" + k + "' (known: " + String.join(", ", known.stream().sorted().toList()) + ")");
@@ -55,7 +55,7 @@ final class JsonBodies {
     }
 
     /** The string at {@code field}, or null when absent or JSON null. */
-    static String optionalString(JsonObject o, String field, String where) {
+    public static String optionalString(JsonObject o, String field, String where) {
         JsonValue v = o.get(field);
         if (v == null || v.getValueType() == JsonValue.ValueType.NULL) {
             return null;
@@ -67,7 +67,7 @@ final class JsonBodies {
     }
 
     /** The whole number at {@code field} within [min, max], or null when absent or JSON null. */
-    static Integer optionalInt(JsonObject o, String field, int min, int max, String where) {
+    public static Integer optionalInt(JsonObject o, String field, int min, int max, String where) {
         JsonValue v = o.get(field);
         if (v == null || v.getValueType() == JsonValue.ValueType.NULL) {
             return null;
@@ -87,7 +87,7 @@ final class JsonBodies {
         return (int) n;
     }
 
-    static String kind(JsonValue v) {
+    public static String kind(JsonValue v) {
         return switch (v.getValueType()) {
             case OBJECT -> "an object";
             case ARRAY -> "an array";
@@ -98,7 +98,7 @@ final class JsonBodies {
         };
     }
 
-    static ApiException invalid(String detail) {
+    public static ApiException invalid(String detail) {
         return new ApiException(ProblemType.INVALID_REQUEST, detail);
     }
 }

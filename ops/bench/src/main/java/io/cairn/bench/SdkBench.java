@@ -1,0 +1,304 @@
+package io.cairn.bench;
+
+import io.cairn.log.LogEngine;
+import io.cairn.log.LogEngineConfig;
+import io.cairn.log.store.EventData;
+import io.cairn.log.store.EventStore;
+import io.cairn.log.store.LogEventStore;
+import io.cairn.sdk.aggregate.EventSourcedRepository;
+import io.cairn.sdk.aggregate.LoadedAggregate;
+import io.cairn.sdk.command.EventSourcingCommandGateway;
+import io.cairn.sdk.example.bank.AccountOpened;
+import io.cairn.sdk.example.bank.BankAccount;
+import io.cairn.sdk.example.bank.Deposit;
+import io.cairn.sdk.example.bank.MoneyDeposited;
+import io.cairn.sdk.example.bank.OpenAccount;
+import io.cairn.sdk.serialization.EventSerializer;
+import io.cairn.sdk.serialization.StateMapper;
+import io.cairn.sdk.snapshot.SnapshotStore;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+/**
+ * The Cairn side of {@code ops/bench/run sdk}: the bank example through the domain SDK's command gateway on the log
+ * engine in this JVM (LogEventStore; every append fsynced before it is acknowledged, concurrent appends share an
+ * fsync). Prints its figures and writes {@code key value} lines to {@code --out} for sdk.sh to set beside Axon's.
+ *
+ * <ol>
+ *   <li>hot: one aggregate, one writer, synchronous deposits one after another;</li>
+ *   <li>concurrent: 16 writer threads over 10,000 accounts (each writer owns 1/16 of them and walks them round
+ *       robin), each writer keeping up to {@code --inflight} asynchronous commands in flight; also the same with one
+ *       synchronous command per writer ("16 sync");</li>
+ *   <li>load: accounts with 10, 1,000 and 10,000 events, loaded from all events and from a snapshot at the last
+ *       event.</li>
+ * </ol>
+ */
+public final class SdkBench {
+
+    private final boolean quick;
+    private final int inflight;
+    private final int partitions;
+    private final Path dir;
+    private final PrintStream results;
+    private final List<String> phases;
+    private TimedEventStore timed;
+
+    private SdkBench(boolean quick, int inflight, int partitions, Path dir, PrintStream results, List<String> phases) {
+        this.phases = phases;
+        this.quick = quick;
+        this.inflight = inflight;
+        this.partitions = partitions;
+        this.dir = dir;
+        this.results = results;
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean quick = false;
+        int inflight = 32;
+        int partitions = 4;
+        Path dir = Path.of("ops/bench/target/sdk-data");
+        Path out = null;
+        List<String> phases = List.of("hot", "concurrent", "load");
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick" -> quick = true;
+                case "--inflight" -> inflight = Integer.parseInt(args[++i]);
+                case "--partitions" -> partitions = Integer.parseInt(args[++i]);
+                case "--dir" -> dir = Path.of(args[++i]);
+                case "--out" -> out = Path.of(args[++i]);
+                case "--phases" -> phases = List.of(args[++i].split(","));
+                default -> throw new IllegalArgumentException("unknown option " + args[i]
+                        + " (options: --quick --inflight N --partitions N --dir PATH --out FILE --phases hot,concurrent,load)");
+            }
+        }
+        deleteTree(dir);
+        Files.createDirectories(dir);
+        try (PrintStream results = out == null ? new PrintStream(PrintStream.nullOutputStream()) : new PrintStream(out.toFile())) {
+            new SdkBench(quick, inflight, partitions, dir, results, phases).run();
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    private void run() throws Exception {
+        try (LogEngine engine = LogEngine.open(LogEngineConfig.builder(dir).build())) {
+            LogEventStore store = LogEventStore.of(engine);
+            timed = new TimedEventStore(store);
+            EventSourcingCommandGateway gateway = EventSourcingCommandGateway.builder(timed)
+                    .register(BankAccount.class).partitions(partitions).build();
+            System.out.printf("Cairn domain-sdk: LogEventStore in-process, %d partitions, every append fsynced before ack%n",
+                    partitions);
+            if (phases.contains("hot")) {
+                hot(gateway, quick ? 500 : 3_000);
+            }
+            if (phases.contains("concurrent")) {
+                int accounts = 10_000;
+                openAccounts(gateway, accounts);
+                long seconds = quick ? 5 : 15;
+                concurrent(gateway, accounts, 16, inflight, seconds, "concurrent");
+                concurrent(gateway, accounts, 16, 1, seconds, "concurrent.sync");
+            }
+            if (phases.contains("load")) {
+                load(store, gateway);
+            }
+        }
+    }
+
+    private void hot(EventSourcingCommandGateway gateway, int commands) {
+        gateway.send(new OpenAccount("hot", "hot", 0));
+        for (int i = 0; i < commands / 5; i++) { // warm-up
+            gateway.send(new Deposit("hot", 1));
+        }
+        Histogram latency = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
+        timed.appendLatencies(); // drop the warm-up's
+        long start = System.nanoTime();
+        for (int i = 0; i < commands; i++) {
+            long t0 = System.nanoTime();
+            gateway.send(new Deposit("hot", 1));
+            latency.recordValue(System.nanoTime() - t0);
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        report("hot", commands / seconds, latency, "1 aggregate, 1 writer, sync");
+    }
+
+    private void openAccounts(EventSourcingCommandGateway gateway, int accounts) {
+        long start = System.nanoTime();
+        Semaphore window = new Semaphore(1024);
+        List<CompletableFuture<Object>> all = new ArrayList<>(accounts);
+        for (int a = 0; a < accounts; a++) {
+            window.acquireUninterruptibly();
+            CompletableFuture<Object> f = gateway.sendAsync(new OpenAccount(account(a), "owner-" + a, 1_000));
+            f.whenComplete((r, e) -> window.release());
+            all.add(f);
+        }
+        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
+        System.out.printf("  opened %,d accounts in %.1f s%n", accounts, (System.nanoTime() - start) / 1e9);
+    }
+
+    private static String account(int a) {
+        return "acc-" + a;
+    }
+
+    private void concurrent(EventSourcingCommandGateway gateway, int accounts, int writers, int window, long seconds,
+                            String key) throws InterruptedException {
+        Recorder recorder = new Recorder(3);
+        AtomicLong done = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        long warmupEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.min(3, seconds));
+        long end = warmupEnd + TimeUnit.SECONDS.toNanos(seconds);
+        long[] measuredStart = new long[1];
+        List<Thread> threads = new ArrayList<>();
+        for (int w = 0; w < writers; w++) {
+            int writer = w;
+            Thread t = new Thread(() -> {
+                Semaphore slots = new Semaphore(window);
+                int next = writer;
+                while (System.nanoTime() < end) {
+                    slots.acquireUninterruptibly();
+                    long t0 = System.nanoTime();
+                    boolean measured = t0 >= warmupEnd;
+                    gateway.sendAsync(new Deposit(account(next), 1)).whenComplete((r, e) -> {
+                        if (e != null) {
+                            failed.incrementAndGet();
+                        } else if (measured) {
+                            recorder.recordValue(System.nanoTime() - t0);
+                            done.incrementAndGet();
+                        }
+                        slots.release();
+                    });
+                    next += writers;
+                    if (next >= accounts) {
+                        next = writer;
+                    }
+                }
+                slots.acquireUninterruptibly(window);
+            }, "writer-" + w);
+            threads.add(t);
+            t.start();
+        }
+        Thread.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(warmupEnd - System.nanoTime())));
+        measuredStart[0] = System.nanoTime();
+        recorder.reset();
+        timed.appendLatencies(); // drop the warm-up's
+        done.set(0);
+        for (Thread t : threads) {
+            t.join();
+        }
+        double elapsed = (System.nanoTime() - measuredStart[0]) / 1e9;
+        if (failed.get() > 0) {
+            throw new IllegalStateException(failed.get() + " commands failed in " + key);
+        }
+        report(key, done.get() / elapsed, recorder.getIntervalHistogram(),
+                writers + " writers over " + accounts + " aggregates, " + window + " in flight per writer");
+    }
+
+    private void load(LogEventStore store, EventSourcingCommandGateway gateway) {
+        EventSerializer serializer = gateway.serializer();
+        SnapshotStore snapshots = new SnapshotStore(store, new StateMapper(), partitions);
+        EventSourcedRepository<BankAccount> repository = gateway.repository(BankAccount.TOPIC);
+        int[] sizes = {10, 1_000, 10_000};
+        for (int size : sizes) {
+            for (String kind : List.of("events", "snapshot")) {
+                String id = "load-" + size + "-" + kind;
+                populate(store, serializer, id, size);
+                if (kind.equals("snapshot")) {
+                    LoadedAggregate<BankAccount> full = repository.load(id, false);
+                    snapshots.storeAsync(BankAccount.TOPIC, id, snapshots.toRecord(full.state(), full.lastSequence())).join();
+                }
+            }
+        }
+        for (int size : sizes) {
+            for (String kind : List.of("events", "snapshot")) {
+                String id = "load-" + size + "-" + kind;
+                boolean useSnapshot = kind.equals("snapshot");
+                int reps = quick ? Math.max(20, 50_000 / size) : Math.max(50, 200_000 / size);
+                int warmup = Math.max(reps, (quick ? 200_000 : 400_000) / size); // the JIT sees ~the same events either way
+                for (int i = 0; i < warmup; i++) {
+                    repository.load(id, useSnapshot);
+                }
+                Histogram latency = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
+                for (int i = 0; i < reps; i++) {
+                    long t0 = System.nanoTime();
+                    LoadedAggregate<BankAccount> loaded = repository.load(id, useSnapshot);
+                    latency.recordValue(System.nanoTime() - t0);
+                    if (loaded.lastSequence() != size - 1 || loaded.fromSnapshot() != useSnapshot) {
+                        throw new IllegalStateException("loaded " + id + " wrong: " + loaded);
+                    }
+                }
+                String key = "load." + size + "." + kind;
+                String readOnly = "";
+                if (!useSnapshot) { // how much of it is the event store's read (the rest: JSON and the handlers)
+                    Histogram read = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
+                    for (int i = 0; i < reps; i++) {
+                        long t0 = System.nanoTime();
+                        store.read(BankAccount.TOPIC, id, 0);
+                        read.recordValue(System.nanoTime() - t0);
+                    }
+                    readOnly = String.format(", of which EventStore.read p50 %.3f ms", ms(read.getValueAtPercentile(50)));
+                }
+                System.out.printf("  %-22s p50 %8.3f ms  p99 %8.3f ms  (%d loads%s)%n", key, ms(latency.getValueAtPercentile(50)),
+                        ms(latency.getValueAtPercentile(99)), reps, readOnly);
+                results.printf("%s.p50 %.4f%n%s.p99 %.4f%n", key, ms(latency.getValueAtPercentile(50)), key,
+                        ms(latency.getValueAtPercentile(99)));
+            }
+        }
+    }
+
+    /** Writes an account with {@code events} events straight to the store, 100 per append. */
+    private static void populate(LogEventStore store, EventSerializer serializer, String id, int events) {
+        List<EventData> batch = new ArrayList<>();
+        batch.add(serializer.serialize(new AccountOpened(id, "owner", 0), Map.of()));
+        long last = EventStore.NEW_AGGREGATE;
+        for (int i = 1; i < events; i++) {
+            batch.add(serializer.serialize(new MoneyDeposited(id, i, null), Map.of()));
+            if (batch.size() == 100) {
+                last = store.append(BankAccount.TOPIC, id, last, batch).lastSequence();
+                batch.clear();
+            }
+        }
+        if (!batch.isEmpty()) {
+            store.append(BankAccount.TOPIC, id, last, batch);
+        }
+    }
+
+    private void report(String key, double perSecond, Histogram latency, String what) {
+        Histogram append = timed.appendLatencies();
+        System.out.printf("  %-16s %,10.0f commands/s   latency p50 %7.3f ms  p99 %7.3f ms   (%s)%n", key, perSecond,
+                ms(latency.getValueAtPercentile(50)), ms(latency.getValueAtPercentile(99)), what);
+        System.out.printf("  %-16s %10s              append p50 %7.3f ms  p99 %7.3f ms   (call to durable, %,d appends)%n", "",
+                "", ms(append.getValueAtPercentile(50)), ms(append.getValueAtPercentile(99)), append.getTotalCount());
+        results.printf("%s.append.p50 %.4f%n%s.append.p99 %.4f%n", key, ms(append.getValueAtPercentile(50)), key,
+                ms(append.getValueAtPercentile(99)));
+        results.printf("%s.tput %.1f%n%s.p50 %.4f%n%s.p99 %.4f%n", key, perSecond, key,
+                ms(latency.getValueAtPercentile(50)), key, ms(latency.getValueAtPercentile(99)));
+    }
+
+    static double ms(long nanos) {
+        return nanos / 1e6;
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
