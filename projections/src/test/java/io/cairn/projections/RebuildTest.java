@@ -192,6 +192,29 @@ class RebuildTest {
     }
 
     @Test
+    void aTopicCreatedAgainStopsTheProjectionUntilItIsReset(@TempDir Path dir) throws Exception {
+        try (BankFixture bank = new BankFixture(dir, 1, 29);
+             ProjectionRuntime rt = new ProjectionRuntime(bank.engine, db.ds, ProjectionConfig.builder()
+                     .metaSchema("rt").readSchema("rtv").build())) {
+            rt.register(new SeenProjection("seen"));
+            bank.generate(5, 100);
+            rt.start();
+            BankReadModelsTest.awaitCaughtUp(rt);
+            bank.engine.deleteTopic("bank-accounts");
+            bank.engine.createTopic("bank-accounts", 1, java.util.Map.of());
+            bank.append("bank-accounts", "acc-1", "AccountClosed", "{\"accountId\":\"acc-1\"}");
+            rt.resume("seen"); // as a restart would: the stored offset is now past the new log's end
+            await().atMost(Duration.ofSeconds(30)).until(() -> rt.status("seen").state().equals("STOPPED"));
+            assertThat(rt.status("seen").lastError()).contains("past the log end");
+
+            rt.reset("seen");
+            BankReadModelsTest.awaitCaughtUp(rt);
+            assertThat(rt.status("seen").state()).isEqualTo("RUNNING");
+            assertThat(db.count("SELECT count(*) FROM rtv.seen WHERE topic = 'bank-accounts'")).isEqualTo(1);
+        }
+    }
+
+    @Test
     void resetReplaysFromTheStart(@TempDir Path dir) throws Exception {
         try (BankFixture bank = new BankFixture(dir, 2, 9);
              ProjectionRuntime rt = new ProjectionRuntime(bank.engine, db.ds, ProjectionConfig.builder()
