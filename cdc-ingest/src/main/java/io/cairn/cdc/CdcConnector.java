@@ -121,6 +121,7 @@ final class CdcConnector {
                     committer.markBatchFinished();
                 })
                 .build();
+        storage.beforeOffsets(engineName(), w::flush);
         writer = w;
         polling = p;
         done = d;
@@ -169,6 +170,11 @@ final class CdcConnector {
             log.warn("Stopping CDC connector {}: {}", definition.name(), ex.toString(), ex);
         }
         engine = null;
+        storage.forgetBeforeOffsets(engineName());
+        ChangeWriter w = writer;
+        if (w != null) {
+            w.flush(); // whatever an engine that failed before its last offset commit appended
+        }
     }
 
     void failedToStart(String message) {

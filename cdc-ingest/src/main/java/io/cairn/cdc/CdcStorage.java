@@ -51,6 +51,8 @@ final class CdcStorage {
     private final PartitionLog connectors;
     private final PartitionLog history;
     private final Map<ByteBuffer, ByteBuffer> offsetCache = new ConcurrentHashMap<>();
+    /** Per engine name: what must be durable before its offsets are (its topics' appends). */
+    private final Map<String, Runnable> beforeOffsets = new ConcurrentHashMap<>();
 
     CdcStorage(LogEngine engine) {
         this.engine = engine;
@@ -101,6 +103,23 @@ final class CdcStorage {
             }
         }
         return out;
+    }
+
+    void beforeOffsets(String engineName, Runnable flush) {
+        beforeOffsets.put(engineName, flush);
+    }
+
+    void forgetBeforeOffsets(String engineName) {
+        beforeOffsets.remove(engineName);
+    }
+
+    /** Stores an engine's offsets, after making its data durable. */
+    void putOffsets(String engineName, Map<ByteBuffer, ByteBuffer> values) {
+        Runnable flush = engineName == null ? null : beforeOffsets.get(engineName);
+        if (flush != null) {
+            flush.run();
+        }
+        putOffsets(values);
     }
 
     synchronized void putOffsets(Map<ByteBuffer, ByteBuffer> values) {
