@@ -109,7 +109,7 @@ final class CdcConnector {
                         SourceRecord sr = ((EmbeddedEngineChangeEvent<?, ?, ?>) r).sourceRecord();
                         changes.add(ChangeWriter.Change.of(sr, r.key(), r.value()));
                     }
-                    w.write(changes);
+                    storage.io(() -> w.write(changes)); // never on Debezium's (interruptible) thread
                     if (w.inSnapshot && state == ConnectorState.STREAMING) {
                         state = ConnectorState.SNAPSHOT;
                     } else if (!w.inSnapshot && state == ConnectorState.SNAPSHOT) {
@@ -173,7 +173,7 @@ final class CdcConnector {
         storage.forgetBeforeOffsets(engineName());
         ChangeWriter w = writer;
         if (w != null) {
-            w.flush(); // whatever an engine that failed before its last offset commit appended
+            storage.io(w::flush); // whatever an engine that failed before its last offset commit appended
         }
     }
 

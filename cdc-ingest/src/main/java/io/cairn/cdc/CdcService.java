@@ -39,7 +39,7 @@ public final class CdcService implements AutoCloseable {
      */
     public CdcService(LogEngine engine, ThreadFactory threads) {
         this.threads = Objects.requireNonNull(threads, "threads");
-        this.storage = new CdcStorage(engine);
+        this.storage = new CdcStorage(engine, threads);
     }
 
     /**
