@@ -110,6 +110,20 @@ class ConsoleIT {
     }
 
     @Test
+    void theCdcPageShowsWhyAConnectorConfigurationIsRefused() {
+        browser.get(Http.base() + "/#/cdc");
+        WebElement config = waiting().until(ExpectedConditions.presenceOfElementLocated(
+                By.cssSelector("textarea[data-cdc-config]")));
+        config.clear();
+        config.sendKeys("{\"name\":\"console-cdc\",\"config\":{\"type\":\"postgres\",\"database.hostname\":\"127.0.0.1\"}}");
+        browser.findElement(By.cssSelector("button[data-cdc-create]")).click();
+        WebElement error = waiting().until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("pre[data-cdc-error]")));
+        assertThat(error.getText()).contains("database.user: required").contains("database.dbname: required");
+        screenshot("console-cdc.png");
+        assertThat(Http.get("/api/cdc/connectors/console-cdc").status()).as("nothing was created").isEqualTo(404);
+    }
+
+    @Test
     void listsATopicChartsItsThroughputAndBrowsesItsRecords() throws InterruptedException {
         String topic = "console-" + UUID.randomUUID().toString().substring(0, 8);
         assertThat(Http.postJson("/api/topics", "{\"name\":\"" + topic + "\",\"partitions\":2}").status()).isEqualTo(201);
