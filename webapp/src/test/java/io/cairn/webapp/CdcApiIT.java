@@ -52,8 +52,14 @@ class CdcApiIT {
         try (Connection c = pg("postgres"); Statement s = c.createStatement()) {
             try (ResultSet r = s.executeQuery("show wal_level")) {
                 r.next();
-                Assumptions.assumeTrue("logical".equals(r.getString(1)), "PostgreSQL at " + PG + " has wal_level="
-                        + r.getString(1) + "; CDC needs logical (run .ci/services)");
+                if (!"logical".equals(r.getString(1))) {
+                    String why = "PostgreSQL at " + PG + " has wal_level=" + r.getString(1)
+                            + "; CDC needs logical (run .ci/services)";
+                    if (System.getenv("CI") != null) {
+                        throw new AssertionError(why); // CI runs .ci/services: a skip there would hide the test
+                    }
+                    Assumptions.abort(why);
+                }
             }
             s.execute("DROP DATABASE IF EXISTS " + DB + " WITH (FORCE)");
             s.execute("CREATE DATABASE " + DB);
