@@ -12,6 +12,7 @@ public enum ProblemType {
     UNKNOWN_TOPIC(404, "unknown-topic", "Unknown topic or partition"),
     UNKNOWN_AGGREGATE(404, "unknown-aggregate", "Unknown aggregate"),
     COMMAND_REJECTED(409, "command-rejected", "Command rejected by the domain"),
+    UNKNOWN_PROCESSOR(404, "unknown-processor", "Unknown event processor"),
     TOPIC_EXISTS(409, "topic-exists", "Topic already exists"),
     LIMIT_EXCEEDED(409, "limit-exceeded", "Engine limit exceeded"),
     CONCURRENCY_CONFLICT(409, "concurrency-conflict", "Concurrency conflict"),
