@@ -47,12 +47,14 @@ awk '
     printf "  %-40s %12.0f %12.0f %7.1fx   >= 10x Axon: %s\n", "16 writers, commands/s", cairn["concurrent.tput"], axon["concurrent.tput"], r, verdict(r >= 10)
     printf "  %-40s %12.3f %12.3f %7.1fx\n", "16 writers, latency p50 ms", cairn["concurrent.p50"], axon["concurrent.p50"], axon["concurrent.p50"] / cairn["concurrent.p50"]
     printf "  %-40s %12.3f %12.3f %7.1fx\n", "16 writers, latency p99 ms", cairn["concurrent.p99"], axon["concurrent.p99"], axon["concurrent.p99"] / cairn["concurrent.p99"]
+    printf "  %-40s %12.3f %12s %8s   (call to durable, without load and decide)\n", "16 writers, append latency p50 ms", cairn["concurrent.append.p50"], "-", ""
     r = cairn["concurrent.sync.tput"] / axon["concurrent.tput"]
     printf "  %-40s %12.0f %12.0f %7.1fx   (Cairn with 1 command in flight per writer, as Axon)\n", "16 sync writers, commands/s", cairn["concurrent.sync.tput"], axon["concurrent.tput"], r
     r = cairn["hot.tput"] / axon["hot.tput"]
     printf "  %-40s %12.0f %12.0f %7.1fx   >= 1.5x Axon: %s\n", "hot aggregate, commands/s", cairn["hot.tput"], axon["hot.tput"], r, verdict(r >= 1.5)
     printf "  %-40s %12.3f %12.3f %7.1fx\n", "hot aggregate, latency p50 ms", cairn["hot.p50"], axon["hot.p50"], axon["hot.p50"] / cairn["hot.p50"]
     printf "  %-40s %12.3f %12.3f %7.1fx\n", "hot aggregate, latency p99 ms", cairn["hot.p99"], axon["hot.p99"], axon["hot.p99"] / cairn["hot.p99"]
+    printf "  %-40s %12.3f %12s %8s   (call to durable, without load and decide)\n", "hot aggregate, append latency p50 ms", cairn["hot.append.p50"], "-", ""
     split("10 1000 10000", sizes, " "); split("0.1 1 10", limits, " ")
     for (i = 1; i <= 3; i++) {
       for (k = 1; k <= 2; k++) {

@@ -1,6 +1,8 @@
 // Cairn console: plain ES modules, no build step. Reads the REST API (/api) only; every value shown comes from it.
 // Charts are rates computed here from the cumulative counters of GET /api/stats, sampled every second.
 import {TimeChart} from './chart.js';
+import {projectionsView} from './projections.js';
+import {cdcView} from './cdc.js';
 
 const SAMPLE_MS = 1000;
 const WINDOW_MS = 5 * 60 * 1000;
@@ -484,12 +486,6 @@ function groupsView(root) {
   });
 }
 
-function laterView(root, title, text) {
-  root.append(h('div', {class: 'page-head'}, h('h2', {}, title)),
-    h('section', {class: 'card'}, h('p', {class: 'empty'}, text)));
-  return () => {};
-}
-
 // ----------------------------------------------------------------------------------------------------- router
 
 let disposeView = () => {};
@@ -519,10 +515,10 @@ function route() {
     disposeView = groupsView(root);
   } else if (parts[0] === 'projections') {
     nav = 'projections';
-    disposeView = laterView(root, 'Projections', 'Projections into PostgreSQL are not built yet; their progress will show here.');
+    disposeView = projectionsView(root, {h, api, poll, errorBox, fmtInt, fmtShort});
   } else if (parts[0] === 'cdc') {
     nav = 'cdc';
-    disposeView = laterView(root, 'Change data capture', 'Debezium connectors are not built yet; their status will show here.');
+    disposeView = cdcView(root, {h, api, poll, errorBox, fmtInt, fmtTime, fmtBytes});
   } else {
     root.append(h('div', {class: 'error'}, 'Nothing at ' + hash));
     disposeView = () => {};

@@ -576,6 +576,15 @@ public final class LogEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code task} every {@code intervalMs} on the engine's scheduler until the engine closes: for services built
+     * on the engine (the event store checkpoints its indexes this way). A failing run is logged; later runs go on.
+     */
+    public void scheduleDuty(Runnable task, long intervalMs) {
+        ensureOpen();
+        scheduler.scheduleWithFixedDelay(guarded(task), intervalMs, intervalMs, TimeUnit.MILLISECONDS);
+    }
+
     private void closeExtensions() {
         List<Object> open;
         synchronized (extensions) {

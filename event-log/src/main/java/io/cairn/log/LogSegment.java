@@ -36,7 +36,9 @@ final class LogSegment {
     private final File dir;
     private String suffix = "";
     private final TopicConfigHolder config;
-    private FileRecords records;
+    /** Replaced only by {@link #reopenIfClosed()}, under the partition's lock. */
+    private volatile FileRecords records;
+    private volatile boolean closedOnPurpose;
     private OffsetIndex offsetIndex;
     private TimeIndex timeIndex;
     private volatile long nextOffset;
@@ -537,9 +539,39 @@ final class LogSegment {
     }
 
     void close() throws IOException {
+        closedOnPurpose = true;
         offsetIndex.close();
         timeIndex.close();
         records.close();
+    }
+
+    /**
+     * Opens the log file again if its channel was closed under us: the JDK closes a {@link java.nio.channels.FileChannel}
+     * for every user when a thread blocked in it is interrupted (Debezium, for one, interrupts its threads). The file
+     * is cut back to the size this segment knows, dropping what an interrupted write may have left after it. Caller
+     * holds the partition's lock. Returns whether it reopened the file.
+     */
+    boolean reopenIfClosed() throws IOException {
+        FileRecords old = records;
+        if (closedOnPurpose || old.channel().isOpen()) {
+            return false;
+        }
+        int size = old.sizeInBytes();
+        // Opening runs channel operations that an interrupted caller would abort (closing the new channel at once).
+        boolean interrupted = Thread.interrupted();
+        try {
+            FileRecords fresh = FileRecords.open(old.file(), true);
+            if (fresh.sizeInBytes() > size) {
+                fresh.truncateTo(size);
+            }
+            records = fresh;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        log.warn("Reopened {}: a thread interrupt had closed its channel", old.file());
+        return true;
     }
 
     /**
@@ -549,6 +581,7 @@ final class LogSegment {
      * segment object is no longer referenced.
      */
     void markDeleted() throws IOException {
+        closedOnPurpose = true;
         for (String kind : new String[]{LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX}) {
             File f = file(kind);
             if (f.exists()) {

@@ -405,6 +405,7 @@ public final class PartitionLog implements AutoCloseable {
         try {
             ensureOpen();
             guard.check(end.offset());
+            end.segment().reopenIfClosed();
             LogSegment active = end.segment();
             if (active.shouldRoll(v.bytes, now)) {
                 active = roll(now);
@@ -635,7 +636,19 @@ public final class PartitionLog implements AutoCloseable {
                         s.flush();
                     } catch (ClosedChannelException gone) {
                         if (segments.get(s.baseOffset) == s) {
-                            throw gone;
+                            // Closed by a thread interrupt: an fsync of the reopened file covers the same data. Only
+                            // tryLock here: close() takes the lock, then this flush lock.
+                            if (!lock.tryLock()) {
+                                throw gone;
+                            }
+                            try {
+                                if (!reopenIfLive(s)) {
+                                    throw gone;
+                                }
+                            } finally {
+                                lock.unlock();
+                            }
+                            s.flush();
                         } // else removed by retention or compaction meanwhile: nothing to make durable
                     }
                 }
@@ -710,6 +723,24 @@ public final class PartitionLog implements AutoCloseable {
         return read(offset, maxBytes, minOneBatch, ReadLimit.HIGH_WATERMARK, true);
     }
 
+    /** Reopens every live segment whose channel a thread interrupt closed (see {@link LogSegment#reopenIfClosed}). */
+    private void reopenClosedChannels() {
+        for (LogSegment s : segments.values()) {
+            reopenIfLive(s);
+        }
+    }
+
+    private boolean reopenIfLive(LogSegment s) {
+        lock.lock();
+        try {
+            return !closed && segments.get(s.baseOffset) == s && s.reopenIfClosed();
+        } catch (IOException e) {
+            throw ioFailure("reopen a segment of", e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Retries of a read whose segment retention or compaction removed meanwhile; each removal moves on. */
     private static final int MAX_READ_RETRIES = 16;
 
@@ -718,13 +749,15 @@ public final class PartitionLog implements AutoCloseable {
             try {
                 return readOnce(Math.max(offset, attempt == 0 ? offset : logStartOffset), maxBytes, minOneBatch, limit, partialTail);
             } catch (java.nio.channels.ClosedByInterruptException interrupted) {
-                // The reading thread was interrupted: the JDK closed the segment's channel under it. Retrying would
-                // only meet the closed channel again (or be interrupted again); report it and keep the interrupt.
+                // The reading thread was interrupted: the JDK closed the segment's channel under it (for everyone).
+                // Reopen it for the other readers and appenders; this read ends with a clear error, the interrupt kept.
                 Thread.currentThread().interrupt();
+                reopenClosedChannels();
                 throw new LogException.LogIoException("Read of " + topic + "-" + partition + " at offset " + offset
                         + " was interrupted (the reading thread's interrupt closed the segment file's channel)", interrupted);
             } catch (ClosedChannelException gone) {
                 ensureOpen(); // closed meanwhile: retrying would find the same closed channels
+                reopenClosedChannels(); // closed by another thread's interrupt: open again, then retry
                 if (attempt >= MAX_READ_RETRIES) {
                     throw new LogException.LogIoException("Read of " + topic + "-" + partition + " at offset " + offset
                             + " failed " + (attempt + 1) + " times on a closed segment file channel; giving up", gone);

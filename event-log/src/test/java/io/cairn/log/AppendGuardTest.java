@@ -138,32 +138,46 @@ class AppendGuardTest {
     }
 
     @Test
-    void anInterruptedReaderGetsAClearErrorInsteadOfEndlessRetries() throws Exception {
+    void anInterruptedReaderGetsAClearErrorAndTheChannelIsReopenedForEveryoneElse() {
         PartitionLog p = open(Map.of());
         for (int i = 0; i < 50; i++) {
             p.append(Batches.of(0, "v" + i));
         }
         p.roll();
+        p.append(Batches.of(0, "v50"));
         Thread.currentThread().interrupt();
         try {
             // Before the fix: the interrupt closes the segment's channel, the read retried recursively on the
             // ClosedChannelException and ended in a StackOverflowError.
             assertThatThrownBy(() -> p.read(0, 1 << 20, true, PartitionLog.ReadLimit.HIGH_WATERMARK))
                     .isInstanceOf(LogException.LogIoException.class)
-                    .hasMessageContaining("closed");
+                    .hasMessageContaining("interrupted");
             assertThat(Thread.currentThread().isInterrupted()).as("the interrupt is kept").isTrue();
         } finally {
             Thread.interrupted();
         }
-        // later reads of the same segment by an uninterrupted thread: bounded, with a clear error or data
-        Throwable later = null;
+        // readers and appenders that were not interrupted go on: the channel was opened again
+        assertThat(Batches.readAll(p, 0, 1 << 20)).hasSize(51);
+        p.append(Batches.of(0, "v51"));
+        assertThat(Batches.readAll(p, 0, 1 << 20)).extracting(Batches.Read::value).endsWith("v50", "v51");
+        assertThat(p.durableOffset()).isEqualTo(52);
+    }
+
+    @Test
+    void anInterruptedAppenderFailsAndTheNextAppendSucceedsOnAConsistentFile() {
+        PartitionLog p = open(Map.of());
+        p.append(Batches.of(0, "a"));
+        Thread.currentThread().interrupt();
         try {
-            p.read(0, 1 << 20, true, PartitionLog.ReadLimit.HIGH_WATERMARK);
-        } catch (LogException e) {
-            later = e;
+            assertThatThrownBy(() -> p.append(Batches.of(0, "lost"))).isInstanceOf(LogException.class);
+        } finally {
+            Thread.interrupted();
         }
-        if (later != null) {
-            assertThat(later).isInstanceOf(LogException.LogIoException.class).hasMessageContaining("closed");
-        }
+        assertThat(p.logEndOffset()).isEqualTo(1);
+        p.append(Batches.of(0, "b"));
+        assertThat(Batches.readAll(p, 0, 1 << 20)).extracting(Batches.Read::value).containsExactly("a", "b");
+        engine.close();
+        engine = LogEngine.open(LogEngineConfig.builder(dir).cleanerIntervalMs(0).build());
+        assertThat(Batches.readAll(engine.partition("t", 0), 0, 1 << 20)).extracting(Batches.Read::value).containsExactly("a", "b");
     }
 }

@@ -77,6 +77,11 @@ public class EngineHolder {
         return lifecycle.engine();
     }
 
+    /** Runs {@code r} when the engine is about to close, while it is still open (for modules that write to it). */
+    public void beforeClose(Runnable r) {
+        lifecycle.beforeClose(r);
+    }
+
     public EngineState state() {
         return lifecycle.state();
     }

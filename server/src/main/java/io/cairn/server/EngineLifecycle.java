@@ -43,6 +43,7 @@ final class EngineLifecycle {
     private volatile String failure;
     private volatile KafkaListenerHost kafka;
     private Future<?> opening;
+    private final List<Runnable> beforeClose = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /**
      * @param executor opens the engine
@@ -130,12 +131,24 @@ final class EngineLifecycle {
             engine = null;
             k = kafka;
         }
+        for (Runnable r : beforeClose) {
+            try {
+                r.run(); // users of the engine (CDC) stop while it is still open
+            } catch (RuntimeException ex) {
+                log.warn("Stopping before the engine closes: {}", ex.toString(), ex);
+            }
+        }
         if (k != null) {
             k.stop(); // before the engine closes: in-flight Kafka requests finish on an open engine
         }
         if (e != null) {
             e.close();
         }
+    }
+
+    /** Runs {@code r} when the engine is about to close (before the Kafka listener stops), once. */
+    void beforeClose(Runnable r) {
+        beforeClose.add(r);
     }
 
     /** The open engine; fails with {@link EngineUnavailableException} (503) while starting, after a failure, or once closed. */

@@ -38,7 +38,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /**
  * The web console in a real browser (Debian's headless Chromium through chromedriver) against the real WAR on a real
  * Liberty: it lists a topic created through the API, charts the records produced to it, and shows them in the record
- * browser. Screenshots go to {@code target/console.png} (overview) and {@code target/console-records.png}.
+ * browser, and shows the projections refreshing live with a rebuild's progress. Screenshots go to
+ * {@code target/console.png} (overview), {@code target/console-records.png} and {@code target/console-projections.png}.
  */
 @ExtendWith(ArquillianExtension.class)
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
@@ -177,6 +178,32 @@ class ConsoleIT {
             assertThat(card.getText()).contains("Stable").contains("1 member(s)").contains(topic);
             screenshot("console-groups.png");
         }
+    }
+
+    @Test
+    void showsProjectionsLiveAndARebuildsProgress() {
+        for (String t : List.of("bank-accounts", "bank-transfers")) {
+            assertThat(Http.postJson("/api/topics", "{\"name\":\"" + t + "\",\"partitions\":2}").status()).isIn(201, 409);
+        }
+        browser.get(Http.base() + "/#/projections");
+        By card = By.cssSelector("section[data-projection='account_balances']");
+        waiting().until(d -> d.findElement(card).getText().contains("running"));
+        String before = browser.findElement(card).getText();
+        assertThat(before).contains("generation").contains("events/s").contains("bank-accounts");
+        // Events arrive while the page is open: the card refreshes by itself.
+        String account = "console-" + UUID.randomUUID().toString().substring(0, 8);
+        Http.Reply r = Http.postJson("/api/topics/bank-accounts/records", "[{\"key\":\"" + account + "\",\"value\":"
+                + "{\"accountId\":\"" + account + "\",\"owner\":\"Console\",\"overdraftLimit\":0},"
+                + "\"headers\":{\"cairn-event-type\":\"AccountOpened\"}}]");
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        waiting().until(d -> !d.findElement(card).getText().equals(before) && d.findElement(card).getText().contains("lag 0"));
+
+        browser.findElement(card).findElement(By.xpath(".//button[text()='Rebuild']")).click();
+        waiting().until(d -> !d.findElements(By.cssSelector("section[data-projection='account_balances'] [data-rebuild-state='DONE']")).isEmpty());
+        WebElement rebuilt = browser.findElement(card);
+        assertThat(rebuilt.getText()).contains("Rebuild into generation").contains("(100.0 %)");
+        assertThat(browser.findElement(By.cssSelector("section[data-dead-letters]")).getText()).contains("Dead letters");
+        screenshot("console-projections.png");
     }
 
     private static int points(WebElement chart) {

@@ -57,13 +57,15 @@ public final class EventSourcedRepository<S> {
             }
         }
         List<StoredEvent> events = store.read(definition.topic(), aggregateId, last + 1);
-        for (StoredEvent event : events) {
+        List<Object> payloads = serializer.deserializeAll(events);
+        for (int i = 0; i < events.size(); i++) {
+            StoredEvent event = events.get(i);
             if (event.sequence() != last + 1) {
                 throw new IllegalStateException("events of " + definition.aggregateType() + " " + aggregateId + " in "
                         + definition.topic() + " are not contiguous: expected sequence " + (last + 1) + ", read "
                         + event.sequence() + (fromSnapshot ? " (after a snapshot at " + (last) + ")" : ""));
             }
-            state = definition.evolve(state, serializer.deserialize(event.eventType(), event.revision(), event.payload()));
+            state = definition.evolve(state, payloads.get(i));
             last = event.sequence();
         }
         return new LoadedAggregate<>(aggregateId, state, last, fromSnapshot, events.size());

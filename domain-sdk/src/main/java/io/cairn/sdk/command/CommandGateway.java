@@ -13,7 +13,8 @@ import java.util.concurrent.CompletableFuture;
  * <p>Failures: {@link CommandValidationException} (rejected by an interceptor), {@link NoHandlerException}, the
  * handler's own exceptions, {@link io.cairn.sdk.aggregate.AggregateNotFoundException}, and
  * {@link io.cairn.log.store.ConcurrencyConflictException} when another writer won and retries (if configured) ran
- * out. In every failure case nothing was appended.
+ * out. In every one of these cases nothing was appended. The exception is {@link CommandTimeoutException} from a
+ * synchronous send: the outcome is then unknown.
  */
 public interface CommandGateway {
 

@@ -1,5 +1,6 @@
 package io.cairn.sdk.serialization;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,6 +13,8 @@ import io.cairn.log.store.StoredEvent;
 import io.cairn.sdk.EventMessage;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -121,7 +124,11 @@ public final class EventSerializer {
     public EventData serialize(Object event, Map<String, String> metadata) {
         Objects.requireNonNull(event, "event");
         TypeInfo info = types.get(event.getClass());
-        classesByName.putIfAbsent(info.name(), event.getClass());
+        Class<?> known = classesByName.putIfAbsent(info.name(), event.getClass());
+        if (known != null && known != event.getClass()) {
+            throw new IllegalStateException("event type name '" + info.name() + "' is used by both " + known.getName()
+                    + " and " + event.getClass().getName() + "; give one of them another @EventType");
+        }
         try {
             return new EventData(info.name(), info.revision(), info.writer().writeValueAsBytes(event), metadata);
         } catch (JsonProcessingException e) {
@@ -133,6 +140,103 @@ public final class EventSerializer {
     /** A stored event's payload, upcast to its current revision and bound to its class. */
     public Object deserialize(String eventType, int revision, byte[] payload) {
         return read(eventType, revision, payload).payload();
+    }
+
+    /**
+     * The payloads of many stored events, in order, each upcast and bound as {@link #deserialize} would. Events that
+     * need no upcasting are read through one JSON parser over all their payloads (creating a parser per small payload
+     * was the larger part of the cost); if that fails, each event is read on its own so the error names it.
+     */
+    public List<Object> deserializeAll(List<StoredEvent> events) {
+        List<Object> out = new ArrayList<>(events.size());
+        int from = 0;
+        while (from < events.size()) {
+            int to = from;
+            int bytes = 0;
+            while (to < events.size() && (to == from || bytes + events.get(to).payload().length < CHUNK_BYTES)) {
+                bytes += events.get(to++).payload().length + 1;
+            }
+            readChunk(events.subList(from, to), bytes, out);
+            from = to;
+        }
+        return out;
+    }
+
+    /**
+     * Payload bytes bound through one parser: large enough to amortise the parser, small enough to stay a plain
+     * young-generation array (a multi-megabyte one would be a humongous allocation for G1).
+     */
+    private static final int CHUNK_BYTES = 64 * 1024;
+
+    private void readChunk(List<StoredEvent> events, int bytes, List<Object> out) {
+        byte[] all = new byte[bytes];
+        long[] ends = new long[events.size()];
+        int at = 0;
+        for (int i = 0; i < events.size(); i++) {
+            byte[] payload = events.get(i).payload();
+            System.arraycopy(payload, 0, all, at, payload.length);
+            at += payload.length;
+            ends[i] = at;
+            all[at++] = ' ';
+        }
+        int mark = out.size();
+        try (JsonParser parser = mapper.createParser(all)) {
+            for (int i = 0; i < events.size(); i++) {
+                StoredEvent e = events.get(i);
+                parser.nextToken();
+                TypeInfo direct = upcasters.isEmpty() || !upcasters.containsKey(e.eventType()) ? directType(e) : null;
+                Object value;
+                if (direct != null) {
+                    value = direct.reader().readValue(parser);
+                } else {
+                    parser.skipChildren();
+                    value = read(e.eventType(), e.revision(), e.payload()).payload();
+                }
+                // each value must end exactly where its payload ends (an empty or multi-value payload would shift
+                // every later event onto the wrong bytes): otherwise read one by one
+                if (parser.currentLocation().getByteOffset() != ends[i]) {
+                    throw new SerializationException("payload of event " + e.sequence() + " is not one JSON value");
+                }
+                out.add(value);
+            }
+        } catch (IOException | RuntimeException chunkFailed) {
+            out.subList(mark, out.size()).clear();
+            for (StoredEvent e : events) {
+                out.add(read(e.eventType(), e.revision(), e.payload()).payload());
+            }
+        }
+    }
+
+    /** The type to bind a stored event to when no upcaster applies and the revision matches, else null. */
+    private TypeInfo directType(StoredEvent e) {
+        Class<?> type = classesByName.get(e.eventType());
+        if (type == null) {
+            return null;
+        }
+        TypeInfo info = types.get(type);
+        return info.revision() == e.revision() ? info : null;
+    }
+
+    /**
+     * Stored events as messages for handlers, bound as by {@link #deserializeAll} (one parser for the batch). The
+     * messages name each event's type and revision as stored when no upcaster changed them.
+     */
+    public List<EventMessage<Object>> toMessages(String topic, List<StoredEvent> events) {
+        if (!upcasters.isEmpty()) {
+            List<EventMessage<Object>> out = new ArrayList<>(events.size());
+            for (StoredEvent e : events) {
+                out.add(toMessage(topic, e));
+            }
+            return out;
+        }
+        List<Object> payloads = deserializeAll(events);
+        List<EventMessage<Object>> out = new ArrayList<>(events.size());
+        for (int i = 0; i < events.size(); i++) {
+            StoredEvent e = events.get(i);
+            out.add(new EventMessage<>(topic, e.aggregateType(), e.aggregateId(), e.sequence(), e.eventType(), e.revision(),
+                    payloads.get(i), e.metadata(), e.timestamp(), e.partition(), e.offset()));
+        }
+        return out;
     }
 
     /** A stored event as a message for handlers (payload upcast and bound). */

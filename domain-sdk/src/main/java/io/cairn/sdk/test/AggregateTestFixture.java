@@ -71,6 +71,21 @@ public final class AggregateTestFixture<S> {
         return new Given(events);
     }
 
+    /**
+     * The aggregate's past: the events these commands produce, each handled in turn on the state so far (a
+     * creation command first). A command that fails here fails the test setup with its exception.
+     */
+    public Given givenCommands(Object... commands) {
+        List<Object> events = new ArrayList<>();
+        S state = definition.initialState();
+        for (Object command : commands) {
+            Decision<S> decision = definition.handle(state, CommandMessage.of(command));
+            events.addAll(decision.events());
+            state = decision.state();
+        }
+        return new Given(events);
+    }
+
     /** No past: the aggregate does not exist yet. */
     public Given givenNoPriorActivity() {
         return new Given(List.of());
@@ -174,6 +189,13 @@ public final class AggregateTestFixture<S> {
             if (!events.equals(Arrays.asList(expected))) {
                 throw new AssertionError("expected events " + Arrays.asList(expected) + "\n but got       " + events);
             }
+            return this;
+        }
+
+        /** Expects success and runs assertions on the produced events. */
+        public Result expectEventsSatisfying(Consumer<List<Object>> assertions) {
+            expectSuccess();
+            assertions.accept(events);
             return this;
         }
 

@@ -1,9 +1,11 @@
 package io.cairn.sdk.serialization;
 
 import io.cairn.log.store.EventData;
+import io.cairn.log.store.StoredEvent;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -63,9 +65,68 @@ class EventSerializerTest {
                 .isInstanceOf(SerializationException.class).hasMessageContaining("not a JSON object");
     }
 
+    private static StoredEvent stored(long sequence, String type, int revision, String json) {
+        return new StoredEvent("t", "a", sequence, type, revision, json(json), Map.of(), 0, 0, sequence);
+    }
+
+    @Test
+    void deserializeAllReadsManyEventsLikeOneByOne() {
+        serializer.register(Plain.class);
+        serializer.register(Upcaster.of("PriceSet", 1, node -> node.put("currency", "EUR")));
+        List<StoredEvent> events = List.of(
+                stored(0, "Plain", 0, "{\"a\":\"x\"}"),
+                stored(1, "PriceSet", 1, "{\"item\":\"tea\",\"cents\":5}"),
+                stored(2, "PriceSet", 2, " {\"item\":\"tea\",\"cents\":6,\"currency\":\"USD\"} "),
+                stored(3, "Plain", 0, "{\"a\":\"y\",\"ignored\":[1,{\"b\":2}]}"));
+        assertThat(serializer.deserializeAll(events)).containsExactly(new Plain("x"), new PriceSetV2("tea", 5, "EUR"),
+                new PriceSetV2("tea", 6, "USD"), new Plain("y"));
+    }
+
+    @Test
+    void toMessagesKeepsPositionsAndMetadata() {
+        serializer.register(Plain.class);
+        StoredEvent a = new StoredEvent("T", "agg", 4, "Plain", 0, json("{\"a\":\"x\"}"), Map.of("correlationId", "c"), 9, 2, 77);
+        List<io.cairn.sdk.EventMessage<Object>> messages = serializer.toMessages("topic", List.of(a));
+        assertThat(messages).singleElement().satisfies(m -> {
+            assertThat(m.payload()).isEqualTo(new Plain("x"));
+            assertThat(m.topic()).isEqualTo("topic");
+            assertThat(m.sequence()).isEqualTo(4);
+            assertThat(m.partition()).isEqualTo(2);
+            assertThat(m.offset()).isEqualTo(77);
+            assertThat(m.correlationId()).isEqualTo("c");
+        });
+        assertThat(messages.get(0)).isEqualTo(serializer.toMessage("topic", a));
+    }
+
+    @Test
+    void deserializeAllReadsLongStreamsInChunksInOrder() {
+        serializer.register(Plain.class);
+        List<StoredEvent> events = new java.util.ArrayList<>();
+        List<Plain> expected = new java.util.ArrayList<>();
+        for (int i = 0; i < 20_000; i++) { // ~240 KB of payloads: several chunks
+            events.add(stored(i, "Plain", 0, "{\"a\":\"" + i + "\"}"));
+            expected.add(new Plain(Integer.toString(i)));
+        }
+        events.set(12_345, stored(12_345, "Plain", 0, "{\"a\":\"x\"} {\"a\":\"y\"}")); // one chunk falls back
+        expected.set(12_345, new Plain("x"));
+        assertThat(serializer.deserializeAll(events)).containsExactlyElementsOf(expected);
+    }
+
+    @Test
+    void deserializeAllNeverShiftsEventsOntoTheWrongBytes() {
+        serializer.register(Plain.class);
+        // an empty payload and a payload holding two values must not make the next event read another's JSON
+        assertThatThrownBy(() -> serializer.deserializeAll(List.of(stored(0, "Plain", 0, ""), stored(1, "Plain", 0, "{\"a\":\"z\"}"))))
+                .isInstanceOf(SerializationException.class);
+        assertThat(serializer.deserializeAll(List.of(stored(0, "Plain", 0, "{\"a\":\"p\"}{\"a\":\"q\"}"),
+                stored(1, "Plain", 0, "{\"a\":\"r\"}")))).containsExactly(new Plain("p"), new Plain("r"));
+    }
+
     @Test
     void twoClassesCannotShareAName() {
         assertThatThrownBy(() -> serializer.register(Clash.class)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("'PriceSet' is used by both");
+        assertThatThrownBy(() -> serializer.serialize(new Clash("x"), Map.of())).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("'PriceSet' is used by both");
     }
 

@@ -534,6 +534,11 @@ final class AggregateIndex implements AutoCloseable {
         return dirty && !closed && (eventsSinceCheckpoint >= CHECKPOINT_EVENTS || clock.millis() - dirtySinceMs >= CHECKPOINT_MS);
     }
 
+    /** Whether changes since the last checkpoint are only in memory and page cache (for tests). */
+    boolean dirty() {
+        return dirty;
+    }
+
     /**
      * Makes the files a consistent image of offsets below {@link #indexedTo()}: flushes the log up to there first (a
      * crash must not take back what the index claims), then the index files, then writes the clean header.
@@ -566,10 +571,19 @@ final class AggregateIndex implements AutoCloseable {
             checkpoint();
         } catch (LogException.LogClosedException deleted) {
             // the partition was closed or deleted first: nothing to make durable for it
+        } catch (LogException e) {
+            // the header stays dirty: the next open rebuilds the index from the log
+            logger.warn("No checkpoint of {} at close: {}", this, e.getMessage());
         } finally {
             closed = true;
             closeFiles();
         }
+    }
+
+    /** Closes the files without a checkpoint: for a partition that was deleted. */
+    void discard() {
+        closed = true;
+        closeFiles();
     }
 
     private void closeFiles() {

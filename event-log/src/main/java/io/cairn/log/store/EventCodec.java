@@ -165,10 +165,18 @@ final class EventCodec {
         private byte[] lastType;
         private String lastTypeText;
 
+        /** The id of the one aggregate whose records this decoder sees, or null when they may be any aggregate's. */
+        private final String aggregateId;
+
         Decoder(String topic, int partition) {
+            this(topic, partition, null);
+        }
+
+        Decoder(String topic, int partition, String aggregateId) {
             this.topic = topic;
             this.topicBytes = topic.getBytes(StandardCharsets.UTF_8);
             this.partition = partition;
+            this.aggregateId = aggregateId;
         }
 
         StoredEvent decode(Record r) {
@@ -176,6 +184,8 @@ final class EventCodec {
             long sequence = -1;
             String eventType = null;
             int revision = 0;
+            String metaKey = null;
+            String metaValue = null;
             Map<String, String> metadata = null;
             for (Header h : r.headers()) {
                 String k = h.key();
@@ -188,23 +198,31 @@ final class EventCodec {
                     case EventHeaders.REVISION -> revision = (int) Math.min(Integer.MAX_VALUE, Math.max(0, parseNonNegative(value)));
                     case EventHeaders.EXPECTED_SEQUENCE -> { } // a request header, not part of the event
                     default -> {
-                        if (value != null) {
+                        if (value == null) {
+                            continue;
+                        }
+                        if (metaKey == null) { // most events carry one or two entries: no map until a second one
+                            metaKey = metadataKey(k);
+                            metaValue = new String(value, StandardCharsets.UTF_8);
+                        } else {
                             if (metadata == null) {
                                 metadata = new HashMap<>();
+                                metadata.put(metaKey, metaValue);
                             }
                             metadata.put(metadataKey(k), new String(value, StandardCharsets.UTF_8));
                         }
                     }
                 }
             }
-            String id = r.hasKey() ? StandardCharsets.UTF_8.decode(r.key()).toString() : null;
+            String id = aggregateId != null ? aggregateId : r.hasKey() ? StandardCharsets.UTF_8.decode(r.key()).toString() : null;
             byte[] payload = null;
             if (r.hasValue()) {
                 payload = new byte[r.valueSize()];
                 r.value().get(payload);
             }
             return new StoredEvent(aggregateType, id, sequence, eventType, revision, payload,
-                    metadata == null ? Map.of() : Map.copyOf(metadata), r.timestamp(), partition, r.offset());
+                    metadata != null ? Map.copyOf(metadata) : metaKey != null ? Map.of(metaKey, metaValue) : Map.of(),
+                    r.timestamp(), partition, r.offset());
         }
 
         private String eventType(byte[] value) {

@@ -2,6 +2,7 @@ package io.cairn.log.store;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +43,7 @@ public final class LogEventStore implements EventStore, AutoCloseable {
     /** Bytes read per step when loading an aggregate (the first step of a load reads less) or reading a partition. */
     private static final int READ_BYTES = 1 << 20;
     private static final int FIRST_READ_BYTES = 16 * 1024;
+    private static final long CHECKPOINT_CHECK_MS = 1_000;
 
     private final LogEngine engine;
     private final Map<PartitionLog, AggregateIndex> indexes = new ConcurrentHashMap<>();
@@ -49,6 +51,14 @@ public final class LogEventStore implements EventStore, AutoCloseable {
 
     private LogEventStore(LogEngine engine) {
         this.engine = engine;
+        // An index changed and then left idle still gets its checkpoint (a crash would otherwise mean a rebuild).
+        engine.scheduleDuty(this::checkpointDue, CHECKPOINT_CHECK_MS);
+    }
+
+    private void checkpointDue() {
+        for (AggregateIndex index : indexes.values()) {
+            maybeCheckpoint(index);
+        }
     }
 
     /** The engine's event store (created on first use, closed with the engine). */
@@ -206,7 +216,30 @@ public final class LogEventStore implements EventStore, AutoCloseable {
         if (closed) {
             throw new LogException.LogClosedException("The event store is closed");
         }
-        return indexes.computeIfAbsent(log, l -> AggregateIndex.open(l, engine.config().clock()));
+        AggregateIndex index = indexes.get(log);
+        if (index == null) {
+            dropIndexesOfDeletedPartitions();
+            index = indexes.computeIfAbsent(log, l -> AggregateIndex.open(l, engine.config().clock()));
+        }
+        return index;
+    }
+
+    /** Closes the indexes of partitions no longer in the engine (their topic was deleted, maybe created anew). */
+    private void dropIndexesOfDeletedPartitions() {
+        for (PartitionLog log : List.copyOf(indexes.keySet())) {
+            boolean live = engine.topic(log.topic()).map(t -> t.partitions().contains(log)).orElse(false);
+            if (!live) {
+                AggregateIndex gone = indexes.remove(log);
+                if (gone != null) {
+                    gone.lock.lock();
+                    try {
+                        gone.discard();
+                    } finally {
+                        gone.lock.unlock();
+                    }
+                }
+            }
+        }
     }
 
     /** Takes a due checkpoint of the index, unless someone else holds it (then a later call will). */
@@ -305,7 +338,7 @@ public final class LogEventStore implements EventStore, AutoCloseable {
         int i = 0;
         long nextSequence = -1;
         int readBytes = FIRST_READ_BYTES;
-        EventCodec.Decoder decoder = new EventCodec.Decoder(log.topic(), log.partition());
+        EventCodec.Decoder decoder = new EventCodec.Decoder(log.topic(), log.partition(), new String(key, StandardCharsets.UTF_8));
         while (i < lookup.size()) {
             long offset = lookup.offsets()[i];
             ByteBuffer chunk;

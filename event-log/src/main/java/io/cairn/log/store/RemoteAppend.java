@@ -27,24 +27,30 @@ final class RemoteAppend {
 
     /** The batch as a conditional append, or null if its first record has no expected-sequence header. */
     static LogEventStore.Conditional conditional(PartitionLog log, MemoryRecords records, LogEventStore.GuardFactory guards) {
-        List<Record> all = new ArrayList<>();
-        RecordBatch first = null;
-        for (RecordBatch b : records.batches()) {
-            if (first == null) {
-                first = b;
-            } else {
-                throw new IllegalArgumentException("A conditional append must be one record batch");
-            }
-            for (Record r : b) {
-                all.add(r);
-            }
-        }
-        if (first == null || all.isEmpty()) {
+        // Every produce passes here: look at the first record only (streamed, so a compressed batch is not inflated
+        // whole) and leave unless it carries the expected sequence.
+        java.util.Iterator<? extends RecordBatch> batches = records.batches().iterator();
+        if (!batches.hasNext()) {
             return null;
         }
-        Header expectedHeader = header(all.get(0), EventHeaders.EXPECTED_SEQUENCE);
+        RecordBatch first = batches.next();
+        Header expectedHeader;
+        try (org.apache.kafka.common.utils.CloseableIterator<Record> it =
+                     first.streamingIterator(org.apache.kafka.common.utils.BufferSupplier.NO_CACHING)) {
+            if (!it.hasNext()) {
+                return null;
+            }
+            expectedHeader = header(it.next(), EventHeaders.EXPECTED_SEQUENCE);
+        }
         if (expectedHeader == null) {
             return null;
+        }
+        if (batches.hasNext()) {
+            throw new IllegalArgumentException("A conditional append must be one record batch");
+        }
+        List<Record> all = new ArrayList<>();
+        for (Record r : first) {
+            all.add(r);
         }
         long expected = parseExpected(expectedHeader.value());
         Record r0 = all.get(0);

@@ -3,6 +3,7 @@ package io.cairn.log.store;
 import static io.cairn.log.store.LogEventStoreTest.event;
 import static io.cairn.log.store.LogEventStoreTest.payload;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -11,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +20,7 @@ import java.util.stream.Stream;
 
 import io.cairn.log.LogEngine;
 import io.cairn.log.LogEngineConfig;
+import io.cairn.log.ManualClock;
 import io.cairn.log.PartitionLog;
 import io.cairn.log.TopicConfig;
 import org.junit.jupiter.api.AfterEach;
@@ -115,6 +118,30 @@ class AggregateIndexTest {
         assertThat(index.aggregates()).isEqualTo(10);
         store.append("t", "agg-0", 4, List.of(event("E", "0:5")));
         assertThat(store.lastSequence("t", "agg-0")).isEqualTo(5);
+    }
+
+    @Test
+    void anIdleIndexIsCheckpointedSoACrashAfterwardsReplaysOnlyTheTail() throws IOException {
+        ManualClock clock = new ManualClock(1_000_000);
+        engine = LogEngine.open(LogEngineConfig.builder(dir).clock(clock).cleanerIntervalMs(0).build());
+        store = LogEventStore.of(engine);
+        store.ensureTopic("t", 1, false);
+        fill("t", 10, 5);
+        AggregateIndex index = store.indexOf("t", 0);
+        assertThat(index.dirty()).isTrue();
+        clock.advance(11_000); // past the checkpoint interval: the engine's scheduler takes the checkpoint
+        await().atMost(Duration.ofSeconds(30)).until(() -> !index.dirty());
+        // appended after the checkpoint by a Kafka producer, say, then the process dies
+        engine.partition("t", 0).append(EventCodec.encode("t", "late".getBytes(StandardCharsets.UTF_8), 0,
+                List.of(event("E", "late-0")), 1));
+        copyDirectory(dir, copy);
+        engine.close();
+        engine = null;
+        open(copy);
+        assertThat(store.indexOf("t", 0).origin()).isEqualTo("loaded");
+        assertThat(store.indexOf("t", 0).indexedTo()).isEqualTo(50);
+        assertThat(store.read("t", "late", 0)).extracting(LogEventStoreTest::payload).containsExactly("late-0");
+        assertFilled("t", 10, 5);
     }
 
     @Test

@@ -249,6 +249,18 @@ class LogEventStoreTest {
     }
 
     @Test
+    void aTopicDeletedAndCreatedAgainStartsWithAnEmptyIndex() {
+        store.append("account", "a", EventStore.NEW_AGGREGATE, List.of(event("E", "old")));
+        engine.deleteTopic("account");
+        store.ensureTopic("account", 4, false);
+        assertThat(store.lastSequence("account", "a")).isEqualTo(EventStore.NEW_AGGREGATE);
+        store.append("account", "a", EventStore.NEW_AGGREGATE, List.of(event("E", "new")));
+        assertThat(store.read("account", "a", 0)).extracting(LogEventStoreTest::payload).containsExactly("new");
+        reopen();
+        assertThat(store.read("account", "a", 0)).extracting(LogEventStoreTest::payload).containsExactly("new");
+    }
+
+    @Test
     void readPartitionServesTrackingReaders() {
         store.append("account", "r1", EventStore.NEW_AGGREGATE, List.of(event("E", "1"), event("E", "2")));
         int p = store.read("account", "r1", 0).get(0).partition();

@@ -55,6 +55,7 @@ public final class SdkBench {
     private final Path dir;
     private final PrintStream results;
     private final List<String> phases;
+    private TimedEventStore timed;
 
     private SdkBench(boolean quick, int inflight, int partitions, Path dir, PrintStream results, List<String> phases) {
         this.phases = phases;
@@ -96,7 +97,8 @@ public final class SdkBench {
     private void run() throws Exception {
         try (LogEngine engine = LogEngine.open(LogEngineConfig.builder(dir).build())) {
             LogEventStore store = LogEventStore.of(engine);
-            EventSourcingCommandGateway gateway = EventSourcingCommandGateway.builder(store)
+            timed = new TimedEventStore(store);
+            EventSourcingCommandGateway gateway = EventSourcingCommandGateway.builder(timed)
                     .register(BankAccount.class).partitions(partitions).build();
             System.out.printf("Cairn domain-sdk: LogEventStore in-process, %d partitions, every append fsynced before ack%n",
                     partitions);
@@ -122,6 +124,7 @@ public final class SdkBench {
             gateway.send(new Deposit("hot", 1));
         }
         Histogram latency = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
+        timed.appendLatencies(); // drop the warm-up's
         long start = System.nanoTime();
         for (int i = 0; i < commands; i++) {
             long t0 = System.nanoTime();
@@ -190,6 +193,7 @@ public final class SdkBench {
         Thread.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(warmupEnd - System.nanoTime())));
         measuredStart[0] = System.nanoTime();
         recorder.reset();
+        timed.appendLatencies(); // drop the warm-up's
         done.set(0);
         for (Thread t : threads) {
             t.join();
@@ -236,8 +240,18 @@ public final class SdkBench {
                     }
                 }
                 String key = "load." + size + "." + kind;
-                System.out.printf("  %-22s p50 %8.3f ms  p99 %8.3f ms  (%d loads)%n", key, ms(latency.getValueAtPercentile(50)),
-                        ms(latency.getValueAtPercentile(99)), reps);
+                String readOnly = "";
+                if (!useSnapshot) { // how much of it is the event store's read (the rest: JSON and the handlers)
+                    Histogram read = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
+                    for (int i = 0; i < reps; i++) {
+                        long t0 = System.nanoTime();
+                        store.read(BankAccount.TOPIC, id, 0);
+                        read.recordValue(System.nanoTime() - t0);
+                    }
+                    readOnly = String.format(", of which EventStore.read p50 %.3f ms", ms(read.getValueAtPercentile(50)));
+                }
+                System.out.printf("  %-22s p50 %8.3f ms  p99 %8.3f ms  (%d loads%s)%n", key, ms(latency.getValueAtPercentile(50)),
+                        ms(latency.getValueAtPercentile(99)), reps, readOnly);
                 results.printf("%s.p50 %.4f%n%s.p99 %.4f%n", key, ms(latency.getValueAtPercentile(50)), key,
                         ms(latency.getValueAtPercentile(99)));
             }
@@ -262,8 +276,13 @@ public final class SdkBench {
     }
 
     private void report(String key, double perSecond, Histogram latency, String what) {
+        Histogram append = timed.appendLatencies();
         System.out.printf("  %-16s %,10.0f commands/s   latency p50 %7.3f ms  p99 %7.3f ms   (%s)%n", key, perSecond,
                 ms(latency.getValueAtPercentile(50)), ms(latency.getValueAtPercentile(99)), what);
+        System.out.printf("  %-16s %10s              append p50 %7.3f ms  p99 %7.3f ms   (call to durable, %,d appends)%n", "",
+                "", ms(append.getValueAtPercentile(50)), ms(append.getValueAtPercentile(99)), append.getTotalCount());
+        results.printf("%s.append.p50 %.4f%n%s.append.p99 %.4f%n", key, ms(append.getValueAtPercentile(50)), key,
+                ms(append.getValueAtPercentile(99)));
         results.printf("%s.tput %.1f%n%s.p50 %.4f%n%s.p99 %.4f%n", key, perSecond, key,
                 ms(latency.getValueAtPercentile(50)), key, ms(latency.getValueAtPercentile(99)));
     }

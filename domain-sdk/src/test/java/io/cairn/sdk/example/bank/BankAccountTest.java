@@ -99,6 +99,16 @@ class BankAccountTest {
     }
 
     @Test
+    void pastCanBeGivenAsCommands() {
+        fixture.givenCommands(new OpenAccount("acc-1", "Ada", 0), new Deposit("acc-1", 70), new Withdraw("acc-1", 20))
+                .when(new Withdraw("acc-1", 60))
+                .expectException(InsufficientFunds.class).expectExceptionMessage("60 requested, 50 available");
+        fixture.givenCommands(new OpenAccount("acc-1", "Ada", 0))
+                .when(new Deposit("acc-1", 5))
+                .expectEventsSatisfying(events -> assertThat(events).singleElement().isInstanceOf(MoneyDeposited.class));
+    }
+
+    @Test
     void closedAccountTakesNoMoney() {
         fixture.given(opened, new AccountClosed("acc-1")).when(new Deposit("acc-1", 5))
                 .expectException(IllegalStateException.class).expectExceptionMessage("is closed");

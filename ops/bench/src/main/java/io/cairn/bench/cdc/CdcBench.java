@@ -1,0 +1,488 @@
+package io.cairn.bench.cdc;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+import org.HdrHistogram.Histogram;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+import io.cairn.cdc.CdcService;
+import io.cairn.cdc.ConnectorState;
+import io.cairn.log.LogEngine;
+import io.cairn.log.LogEngineConfig;
+import io.cairn.log.kafka.KafkaBroker;
+import io.cairn.log.kafka.KafkaBrokerConfig;
+import io.debezium.engine.ChangeEvent;
+import io.debezium.engine.DebeziumEngine;
+import io.debezium.engine.format.JsonByteArray;
+
+/**
+ * CDC benchmark: PostgreSQL single-row inserts captured by Debezium, two ways on the same machine and database:
+ * <ul>
+ *   <li><b>cairn</b>: {@link CdcService} appends each change to a Cairn topic (default flush policy: fsync per
+ *       append), and a stock kafka-clients consumer reads it from Cairn's Kafka listener;</li>
+ *   <li><b>limit</b>: the same Debezium embedded engine, same format (JSON bytes) and settings, feeding a consumer
+ *       that only counts (offsets in memory): the most this path can do.</li>
+ * </ul>
+ * Figures: changes/s live (inserts running while capturing; writers on 4 connections with
+ * {@code synchronous_commit=off}, so that the database's commit rate does not set the pace) and draining a backlog
+ * (connector paused while the rows are inserted, then resumed), and end-to-end latency commit → readable (cairn: the
+ * Kafka consumer has it; limit: the engine's callback has it) at a paced 500 inserts/s with synchronous commits,
+ * p50 and p99.
+ *
+ * <p>Usage: {@code CdcBench [--pg host:port] [--rows N] [--latency-rows N]}. Needs wal_level=logical.
+ */
+public final class CdcBench {
+    private static final String DB = "cdc_bench";
+    private static final int WRITERS = 4;
+    private static final int WARMUP = 10_000;
+
+    private final String pg;
+    private final int rows;
+    private final int latencyRows;
+
+    private CdcBench(String pg, int rows, int latencyRows) {
+        this.pg = pg;
+        this.rows = rows;
+        this.latencyRows = latencyRows;
+    }
+
+    public static void main(String[] args) throws Exception {
+        String pg = System.getenv().getOrDefault("CAIRN_CDC_PG", "127.0.0.1:5432");
+        int rows = 100_000;
+        int latencyRows = 3_000;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--pg" -> pg = args[++i];
+                case "--rows" -> rows = Integer.parseInt(args[++i]);
+                case "--latency-rows" -> latencyRows = Integer.parseInt(args[++i]);
+                default -> {
+                    System.out.println("CdcBench [--pg host:port (CAIRN_CDC_PG, 127.0.0.1:5432)] [--rows 100000] [--latency-rows 3000]");
+                    return;
+                }
+            }
+        }
+        new CdcBench(pg, rows, latencyRows).run();
+    }
+
+    /** A capture path under test: started against the table, paused and resumed, counting what is readable. */
+    interface Path2 extends AutoCloseable {
+        void start() throws Exception;
+
+        void pause() throws Exception;
+
+        void resume() throws Exception;
+
+        /** Changes readable so far. */
+        long seen();
+
+        /** Nanotime at which the row with this id became readable (0: not yet). */
+        long seenAt(int id);
+
+        @Override
+        void close() throws Exception;
+    }
+
+    private void run() throws Exception {
+        System.out.printf("CDC benchmark: PostgreSQL %s, %,d single-row inserts (%d writer connections), latency at 500/s over %,d rows"
+                + " (each path warmed up with %,d changes first)%n", pg, rows, WRITERS, latencyRows, WARMUP);
+        Result limit = measure("limit", () -> new LimitPath(connectorProps("cdc_bench_limit"), WARMUP + 2 * rows + latencyRows + 10));
+        Result cairn = measure("cairn", () -> new CairnPath(connectorProps("cdc_bench_cairn"), WARMUP + 2 * rows + latencyRows + 10));
+        System.out.println();
+        System.out.printf("%-34s %14s %14s %8s%n", "", "limit", "cairn", "cairn/limit");
+        row("live changes/s", limit.live, cairn.live);
+        row("backlog changes/s", limit.backlog, cairn.backlog);
+        System.out.printf("%-34s %14.1f %14.1f%n", "latency p50 ms (commit→readable)", limit.p50, cairn.p50);
+        System.out.printf("%-34s %14.1f %14.1f%n", "latency p99 ms", limit.p99, cairn.p99);
+        System.out.printf("%-34s %14.0f%n", "insert rate alone (live run) /s", cairn.insertRate);
+        System.out.println("targets: cairn ≥ 90% of the limit's throughput; p50 ≤ 25 ms");
+    }
+
+    private static void row(String what, double limit, double cairn) {
+        System.out.printf("%-34s %14.0f %14.0f %7.0f%%%n", what, limit, cairn, 100 * cairn / limit);
+    }
+
+    record Result(double live, double backlog, double p50, double p99, double insertRate) {
+    }
+
+    interface Factory {
+        Path2 create() throws Exception;
+    }
+
+    private Result measure(String name, Factory factory) throws Exception {
+        freshDatabase();
+        try (Path2 path = factory.create()) {
+            path.start();
+            // warm-up (not measured): both paths get the same JIT and connection warm-up
+            insert(0, WARMUP);
+            awaitSeen(path, WARMUP);
+            // live
+            long t0 = System.nanoTime();
+            double insertSeconds = insert(WARMUP, rows);
+            awaitSeen(path, WARMUP + rows);
+            double live = rows / seconds(t0);
+            System.out.printf("%s: live %,d changes in %.1f s: %.0f/s (inserts alone took %.1f s)%n", name, rows,
+                    seconds(t0), live, insertSeconds);
+            // backlog
+            path.pause();
+            insert(WARMUP + rows, rows);
+            long t1 = System.nanoTime();
+            path.resume();
+            awaitSeen(path, WARMUP + 2L * rows);
+            double backlog = rows / seconds(t1);
+            System.out.printf("%s: backlog of %,d changes drained in %.1f s: %.0f/s%n", name, rows, seconds(t1), backlog);
+            // latency, paced
+            Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+            long[] committed = new long[latencyRows];
+            int base = WARMUP + 2 * rows;
+            try (Connection c = connect(DB); PreparedStatement ps = c.prepareStatement("INSERT INTO bench VALUES (?, ?)")) {
+                long start = System.nanoTime();
+                for (int i = 0; i < latencyRows; i++) {
+                    long due = start + i * 2_000_000L;
+                    while (System.nanoTime() < due) {
+                        Thread.onSpinWait();
+                    }
+                    ps.setInt(1, base + i);
+                    ps.setString(2, "payload-" + i);
+                    ps.executeUpdate();
+                    committed[i] = System.nanoTime();
+                }
+            }
+            awaitSeen(path, WARMUP + 2L * rows + latencyRows);
+            for (int i = 0; i < latencyRows; i++) {
+                h.recordValue(Math.max(0, path.seenAt(base + i) - committed[i]));
+            }
+            double p50 = h.getValueAtPercentile(50) / 1e6;
+            double p99 = h.getValueAtPercentile(99) / 1e6;
+            System.out.printf("%s: latency commit→readable p50 %.1f ms, p99 %.1f ms%n", name, p50, p99);
+            return new Result(live, backlog, p50, p99, rows / insertSeconds);
+        } finally {
+            dropDatabase();
+        }
+    }
+
+    private static double seconds(long since) {
+        return (System.nanoTime() - since) / 1e9;
+    }
+
+    private static void awaitSeen(Path2 path, long n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+        while (path.seen() < n) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("Only " + path.seen() + " of " + n + " changes after 10 minutes");
+            }
+            Thread.sleep(1);
+        }
+    }
+
+    /** Inserts ids [from, from + n) on WRITERS connections, one row per transaction; returns the seconds taken. */
+    private double insert(int from, int n) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(WRITERS);
+        long t0 = System.nanoTime();
+        try {
+            Future<?>[] fs = new Future<?>[WRITERS];
+            for (int w = 0; w < WRITERS; w++) {
+                int writer = w;
+                fs[w] = pool.submit(() -> {
+                    try (Connection c = connect(DB); PreparedStatement ps = c.prepareStatement("INSERT INTO bench VALUES (?, ?)")) {
+                        try (Statement s = c.createStatement()) {
+                            // The source's commit rate is not what is measured: commits return before their WAL
+                            // flush, so the capture path, not the disk of the database, sets the pace.
+                            s.execute("SET synchronous_commit = off");
+                        }
+                        for (int i = from + writer; i < from + n; i += WRITERS) {
+                            ps.setInt(1, i);
+                            ps.setString(2, "payload-" + i);
+                            ps.executeUpdate();
+                        }
+                    }
+                    return null;
+                });
+            }
+            for (Future<?> f : fs) {
+                f.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
+        return seconds(t0);
+    }
+
+    Map<String, String> connectorProps(String name) {
+        Map<String, String> m = new HashMap<>();
+        m.put("type", "postgres");
+        m.put("database.hostname", pg.substring(0, pg.indexOf(':')));
+        m.put("database.port", pg.substring(pg.indexOf(':') + 1));
+        m.put("database.user", "postgres");
+        m.put("database.password", "");
+        m.put("database.dbname", DB);
+        m.put("slot.name", name);
+        m.put("publication.name", name);
+        m.put("topic.prefix", name);
+        m.put("table.include.list", "public.bench");
+        m.put("snapshot.mode", "no_data");
+        return m;
+    }
+
+    private Connection connect(String db) throws Exception {
+        return DriverManager.getConnection("jdbc:postgresql://" + pg + "/" + db, "postgres", "");
+    }
+
+    private void freshDatabase() throws Exception {
+        dropDatabase();
+        try (Connection c = connect("postgres"); Statement s = c.createStatement()) {
+            s.execute("CREATE DATABASE " + DB);
+        }
+        try (Connection c = connect(DB); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE bench (id int PRIMARY KEY, payload text NOT NULL)");
+        }
+    }
+
+    private void dropDatabase() throws Exception {
+        try (Connection c = connect("postgres"); Statement s = c.createStatement()) {
+            s.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = '" + DB
+                    + "' AND NOT active");
+            s.execute("DROP DATABASE IF EXISTS " + DB + " WITH (FORCE)");
+        }
+    }
+
+    /** Parses the id out of a key {@code {"id":123}}. */
+    static int id(byte[] key) {
+        int v = 0;
+        for (byte b : key) {
+            if (b >= '0' && b <= '9') {
+                v = v * 10 + (b - '0');
+            }
+        }
+        return v;
+    }
+
+    // ------------------------------------------------------------------------------------------------- limit
+
+    /** Debezium's embedded engine with Cairn's settings and a consumer that only counts. */
+    static final class LimitPath implements Path2 {
+        private final Map<String, String> config;
+        private final AtomicLong seen = new AtomicLong();
+        private final AtomicLongArray at;
+        private DebeziumEngine<ChangeEvent<byte[], byte[]>> engine;
+        private ExecutorService runner;
+
+        LimitPath(Map<String, String> config, int maxId) {
+            this.config = config;
+            this.at = new AtomicLongArray(maxId);
+        }
+
+        private Properties props() {
+            Properties p = new Properties();
+            // Cairn's defaults (ConnectorConfig), with offsets in memory instead of the log.
+            p.setProperty("plugin.name", "pgoutput");
+            p.setProperty("publication.autocreate.mode", "filtered");
+            p.setProperty("decimal.handling.mode", "string");
+            p.setProperty("heartbeat.interval.ms", "10000");
+            p.setProperty("poll.interval.ms", "10");
+            p.setProperty("offset.flush.interval.ms", "1000");
+            p.setProperty("converter.schemas.enable", "false");
+            p.setProperty("key.converter.schemas.enable", "false");
+            p.setProperty("value.converter.schemas.enable", "false");
+            config.forEach((k, v) -> {
+                if (!k.equals("type")) {
+                    p.setProperty(k, v);
+                }
+            });
+            p.setProperty("name", "limit");
+            p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
+            p.setProperty("offset.storage", "org.apache.kafka.connect.storage.MemoryOffsetBackingStore");
+            return p;
+        }
+
+        @Override
+        public void start() throws Exception {
+            java.util.concurrent.CountDownLatch polling = new java.util.concurrent.CountDownLatch(1);
+            engine = DebeziumEngine.create(JsonByteArray.class).using(props())
+                    .using(new DebeziumEngine.ConnectorCallback() {
+                        @Override
+                        public void pollingStarted() {
+                            polling.countDown();
+                        }
+                    })
+                    .notifying((records, committer) -> {
+                        long now = System.nanoTime();
+                        for (ChangeEvent<byte[], byte[]> r : records) {
+                            if (r.key() != null && r.value() != null && !r.destination().startsWith("__debezium")) {
+                                at.compareAndSet(id(r.key()), 0, now);
+                                seen.incrementAndGet();
+                            }
+                            committer.markProcessed(r);
+                        }
+                        committer.markBatchFinished();
+                    }).build();
+            runner = Executors.newSingleThreadExecutor();
+            runner.submit(engine);
+            if (!polling.await(2, TimeUnit.MINUTES)) {
+                throw new IllegalStateException("The limit engine did not start");
+            }
+        }
+
+        @Override
+        public void pause() throws Exception {
+            close();
+        }
+
+        @Override
+        public void resume() throws Exception {
+            start();
+        }
+
+        @Override
+        public long seen() {
+            return seen.get();
+        }
+
+        @Override
+        public long seenAt(int id) {
+            return at.get(id);
+        }
+
+        @Override
+        public void close() throws Exception {
+            if (engine != null) {
+                engine.close();
+                engine = null;
+            }
+            if (runner != null) {
+                runner.shutdown();
+                runner.awaitTermination(1, TimeUnit.MINUTES);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------- cairn
+
+    /** CdcService into a Cairn topic; a stock Kafka consumer reads it through Cairn's Kafka listener. */
+    static final class CairnPath implements Path2 {
+        private final Map<String, String> config;
+        private final String name;
+        private final AtomicLong seen = new AtomicLong();
+        private final AtomicLongArray at;
+        private final Path dir;
+        private LogEngine engine;
+        private KafkaBroker broker;
+        private CdcService cdc;
+        private Thread reader;
+        private volatile boolean stop;
+
+        CairnPath(Map<String, String> config, int maxId) throws Exception {
+            this.config = config;
+            this.name = config.get("topic.prefix");
+            this.at = new AtomicLongArray(maxId);
+            this.dir = Files.createTempDirectory("cdc-bench");
+        }
+
+        @Override
+        public void start() throws Exception {
+            engine = LogEngine.open(LogEngineConfig.builder(dir).build());
+            broker = new KafkaBroker(engine, KafkaBrokerConfig.builder().port(0).build()).start();
+            cdc = new CdcService(engine, Thread::new);
+            cdc.start(Map.of());
+            cdc.create(name, config);
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+            while (cdc.status(name).state() != ConnectorState.STREAMING) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("Not streaming: " + cdc.status(name));
+                }
+                Thread.sleep(10);
+            }
+            String topic = name + ".public.bench";
+            reader = new Thread(() -> read(topic), "bench-consumer");
+            reader.start();
+        }
+
+        private void read(String topic) {
+            Properties p = new Properties();
+            p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "localhost:" + broker.port());
+            p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+            p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+            p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 500);
+            try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p)) {
+                TopicPartition tp = new TopicPartition(topic, 0);
+                while (!stop && engine.topic(topic).isEmpty()) {
+                    Thread.sleep(1);
+                }
+                c.assign(List.of(tp));
+                c.seekToBeginning(List.of(tp));
+                while (!stop) {
+                    var records = c.poll(Duration.ofMillis(100));
+                    long now = System.nanoTime();
+                    for (ConsumerRecord<byte[], byte[]> r : records) {
+                        if (r.value() != null) {
+                            at.compareAndSet(id(r.key()), 0, now);
+                            seen.incrementAndGet();
+                        }
+                    }
+                }
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        @Override
+        public void pause() {
+            cdc.pause(name);
+        }
+
+        @Override
+        public void resume() {
+            cdc.resume(name);
+        }
+
+        @Override
+        public long seen() {
+            return seen.get();
+        }
+
+        @Override
+        public long seenAt(int id) {
+            return at.get(id);
+        }
+
+        @Override
+        public void close() throws Exception {
+            stop = true;
+            if (reader != null) {
+                reader.join(10_000);
+            }
+            if (cdc != null) {
+                cdc.delete(name);
+                cdc.close();
+            }
+            if (broker != null) {
+                broker.close();
+            }
+            if (engine != null) {
+                engine.close();
+            }
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+}
