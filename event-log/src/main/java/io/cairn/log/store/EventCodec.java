@@ -277,7 +277,7 @@ final class EventCodec {
         return buf;
     }
 
-    private static String metadataKey(String header) {
+    static String metadataKey(String header) {
         return switch (header) {
             case EventHeaders.CORRELATION_ID -> EventHeaders.CORRELATION_KEY;
             case EventHeaders.CAUSATION_ID -> EventHeaders.CAUSATION_KEY;

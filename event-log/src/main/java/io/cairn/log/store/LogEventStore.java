@@ -30,7 +30,7 @@ import org.apache.kafka.common.record.RecordBatch;
  * with a guard that runs under the partition's append lock: it brings the partition's {@link AggregateIndex} up to the
  * log end and vetoes the append if the aggregate's last sequence is not the expected one. So the check and the write
  * are one atomic step, whoever else appends to the partition. The append returns once the batch is durable under the
- * topic's flush policy (by default fsynced; concurrent appenders share one fsync, see docs/durability.md).
+ * topic's flush policy (by default fsynced; concurrent appenders share one fsync, see docs/event-store.md).
  *
  * <p>There is one store per engine ({@link #of}), because the indexes it keeps per partition must have one owner: the
  * Kafka listener and REST resources reach the same instance. Design notes: docs/event-store.md.
@@ -51,7 +51,7 @@ public final class LogEventStore implements EventStore, AutoCloseable {
 
     private LogEventStore(LogEngine engine) {
         this.engine = engine;
-        // An index changed and then left idle still gets its checkpoint (a crash would otherwise mean a rebuild).
+        // Checkpoints off the append path, on the engine's scheduler: see AggregateIndex.checkpointDue.
         engine.scheduleDuty(this::checkpointDue, CHECKPOINT_CHECK_MS);
     }
 
@@ -77,8 +77,8 @@ public final class LogEventStore implements EventStore, AutoCloseable {
             long expected = expectedSequence == ANY ? currentLastSequence(t.index, t.log, key) : expectedSequence;
             try {
                 // Durable waiters rather than the engine's lock-based group commit: see docs/event-store.md.
-                PartitionLog.AppendResult r = t.log.appendAndAwait(records(topic, key, expected, events), guard(t, aggregateId, key, expected));
-                maybeCheckpoint(t.index);
+                PartitionLog.AppendResult r = t.log.appendAndAwait(records(topic, key, expected, events),
+                        guard(t, aggregateId, key, expected));
                 return new AppendResult(t.partition, r.baseOffset(), r.lastOffset(), expected + events.size());
             } catch (ConcurrencyConflictException c) {
                 if (expectedSequence != ANY || attempt >= MAX_ANY_RETRIES) {
@@ -103,7 +103,6 @@ public final class LogEventStore implements EventStore, AutoCloseable {
                         && causeOf(written) instanceof ConcurrencyConflictException) {
                     continue; // lost the race to another writer: place the events after its
                 }
-                maybeCheckpoint(t.index);
                 long last = expected + events.size();
                 return written.thenApply(r -> new AppendResult(t.partition, r.baseOffset(), r.lastOffset(), last));
             }
@@ -272,9 +271,7 @@ public final class LogEventStore implements EventStore, AutoCloseable {
         byte[] key = EventCodec.key(aggregateId);
         PartitionLog log = partitionOf(topic, key);
         AggregateIndex.Lookup lookup = lookup(log, key, Math.max(0, fromSequence));
-        List<StoredEvent> events = readEvents(log, key, lookup, Math.max(0, fromSequence));
-        maybeCheckpoint(index(log));
-        return events;
+        return readEvents(log, key, lookup, Math.max(0, fromSequence));
     }
 
     @Override
@@ -338,7 +335,9 @@ public final class LogEventStore implements EventStore, AutoCloseable {
         int i = 0;
         long nextSequence = -1;
         int readBytes = FIRST_READ_BYTES;
-        EventCodec.Decoder decoder = new EventCodec.Decoder(log.topic(), log.partition(), new String(key, StandardCharsets.UTF_8));
+        String aggregateId = new String(key, StandardCharsets.UTF_8);
+        EventCodec.Decoder decoder = new EventCodec.Decoder(log.topic(), log.partition(), aggregateId);
+        PlainBatchReader plain = new PlainBatchReader(log.topic(), log.partition(), aggregateId, key);
         while (i < lookup.size()) {
             long offset = lookup.offsets()[i];
             ByteBuffer chunk;
@@ -370,6 +369,11 @@ public final class LogEventStore implements EventStore, AutoCloseable {
                         i++;
                     }
                     progressed = true;
+                    if (PlainBatchReader.readable(chunk, pos)) {
+                        nextSequence = plain.read(chunk, pos, size, nextSequence, lookup.lastSequence(), fromSequence, out);
+                        pos += size;
+                        continue;
+                    }
                     for (Record r : EventCodec.batchAt(chunk, pos, size)) {
                         if (!EventCodec.keyEquals(r, key)) {
                             continue;

@@ -181,6 +181,34 @@ class LogEventStoreTest {
     }
 
     @Test
+    void compressedBatchesFromKafkaClientsAndPlainOnesReadAlike() {
+        int p = BuiltInPartitioner.partitionForKey("z1".getBytes(StandardCharsets.UTF_8), 4);
+        store.append("account", "z1", EventStore.NEW_AGGREGATE, List.of(event("Plain", "p0")));
+        org.apache.kafka.common.header.Header[] headers = {
+                new org.apache.kafka.common.header.internals.RecordHeader(EventHeaders.SEQUENCE, "1".getBytes(StandardCharsets.UTF_8)),
+                new org.apache.kafka.common.header.internals.RecordHeader(EventHeaders.EVENT_TYPE, "Zipped".getBytes(StandardCharsets.UTF_8)),
+                new org.apache.kafka.common.header.internals.RecordHeader(EventHeaders.CORRELATION_ID, "c-9".getBytes(StandardCharsets.UTF_8))};
+        org.apache.kafka.common.header.Header[] second = {
+                new org.apache.kafka.common.header.internals.RecordHeader(EventHeaders.SEQUENCE, "2".getBytes(StandardCharsets.UTF_8))};
+        engine.partition("account", p).append(org.apache.kafka.common.record.MemoryRecords.withRecords(
+                org.apache.kafka.common.compress.Compression.gzip().build(),
+                new org.apache.kafka.common.record.SimpleRecord(5L, "z1".getBytes(StandardCharsets.UTF_8), "g1".getBytes(StandardCharsets.UTF_8), headers),
+                new org.apache.kafka.common.record.SimpleRecord(6L, "other".getBytes(StandardCharsets.UTF_8), "x".getBytes(StandardCharsets.UTF_8)),
+                new org.apache.kafka.common.record.SimpleRecord(7L, "z1".getBytes(StandardCharsets.UTF_8), "g2".getBytes(StandardCharsets.UTF_8), second)));
+        store.append("account", "z1", 2, List.of(event("Plain", "p3")));
+        List<StoredEvent> events = store.read("account", "z1", 0);
+        assertThat(events).extracting(LogEventStoreTest::payload).containsExactly("p0", "g1", "g2", "p3");
+        assertThat(events).extracting(StoredEvent::sequence).containsExactly(0L, 1L, 2L, 3L);
+        assertThat(events.get(1).eventType()).isEqualTo("Zipped");
+        assertThat(events.get(1).metadata()).isEqualTo(Map.of(EventHeaders.CORRELATION_KEY, "c-9"));
+        assertThat(events.get(1).timestamp()).isEqualTo(5L);
+        assertThat(events.get(2).timestamp()).isEqualTo(7L);
+        assertThat(events.get(2).offset()).isEqualTo(events.get(1).offset() + 2);
+        assertThat(events.get(1).aggregateType()).isEqualTo("account");
+        assertThat(store.read("account", "z1", 2)).extracting(LogEventStoreTest::payload).containsExactly("g2", "p3");
+    }
+
+    @Test
     void newAggregateAndAnySemantics() {
         store.append("account", "x", EventStore.ANY, List.of(event("E", "first")));
         assertThatThrownBy(() -> store.append("account", "x", EventStore.NEW_AGGREGATE, List.of(event("E", "again"))))
