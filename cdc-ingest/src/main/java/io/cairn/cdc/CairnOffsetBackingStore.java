@@ -14,13 +14,14 @@ import org.apache.kafka.connect.util.Callback;
 /**
  * Debezium's offsets in the compacted topic {@value CdcStorage#OFFSETS} (see {@link CdcStorage} for the format).
  * Debezium creates it by class name ({@code offset.storage}) and it finds the service's storage by the
- * {@code cairn.cdc.store} property. A {@link #set} returns once the offsets are appended (and fsynced, by the
- * topic's default flush policy).
+ * {@code cairn.cdc.store} property. A {@link #set} first fsyncs the engine's own appends to its table topics, then
+ * appends the offsets (fsynced, by the topic's default flush policy), and returns.
  *
  * <p>Thread-safety: safe for concurrent use.
  */
 public final class CairnOffsetBackingStore implements OffsetBackingStore {
     private CdcStorage storage;
+    private String engineName;
 
     public CairnOffsetBackingStore() {
     }
@@ -29,6 +30,8 @@ public final class CairnOffsetBackingStore implements OffsetBackingStore {
     public void configure(WorkerConfig config) {
         Object id = config.originals().get(ConnectorConfig.STORE_ID);
         storage = CdcStorage.lookup(id == null ? null : id.toString());
+        Object name = config.originals().get("name");
+        engineName = name == null ? null : name.toString();
     }
 
     @Override
@@ -47,7 +50,7 @@ public final class CairnOffsetBackingStore implements OffsetBackingStore {
     @Override
     public Future<Void> set(Map<ByteBuffer, ByteBuffer> values, Callback<Void> callback) {
         try {
-            storage.putOffsets(values);
+            storage.putOffsets(engineName, values);
         } catch (RuntimeException ex) {
             if (callback != null) {
                 callback.onCompletion(ex, null);

@@ -49,6 +49,7 @@ final class CdcConnector {
     private volatile Object[] sourcePosition;
     private volatile long sourcePositionAt;
     private volatile Long rowsTotal;
+    private volatile boolean counting;
 
     CdcConnector(ConnectorDefinition definition, ConnectorConfig config, CdcStorage storage, ThreadFactory threads) {
         this.definition = definition;
@@ -109,7 +110,7 @@ final class CdcConnector {
                         SourceRecord sr = ((EmbeddedEngineChangeEvent<?, ?, ?>) r).sourceRecord();
                         changes.add(ChangeWriter.Change.of(sr, r.key(), r.value()));
                     }
-                    w.write(changes);
+                    storage.io(() -> w.write(changes)); // never on Debezium's (interruptible) thread
                     if (w.inSnapshot && state == ConnectorState.STREAMING) {
                         state = ConnectorState.SNAPSHOT;
                     } else if (!w.inSnapshot && state == ConnectorState.SNAPSHOT) {
@@ -121,12 +122,14 @@ final class CdcConnector {
                     committer.markBatchFinished();
                 })
                 .build();
+        storage.beforeOffsets(engineName(), w::flush);
         writer = w;
         polling = p;
         done = d;
         engine = e;
         error = null;
         rowsTotal = null;
+        counting = false;
         state = ConnectorState.STARTING;
         Thread t = threads.newThread(() -> {
             try {
@@ -169,6 +172,11 @@ final class CdcConnector {
             log.warn("Stopping CDC connector {}: {}", definition.name(), ex.toString(), ex);
         }
         engine = null;
+        storage.forgetBeforeOffsets(engineName());
+        ChangeWriter w = writer;
+        if (w != null) {
+            storage.io(w::flush); // whatever an engine that failed before its last offset commit appended
+        }
     }
 
     void failedToStart(String message) {
@@ -235,6 +243,24 @@ final class CdcConnector {
         return sourcePosition;
     }
 
+    /** Counts the snapshot's rows on a thread of its own: a count(*) of a big table must not hold up a status call. */
+    private void countRowsInBackground(String[] tables) {
+        counting = true;
+        Thread t = threads.newThread(() -> {
+            try {
+                long sum = 0;
+                for (String table : tables) {
+                    sum += source.countRows(table);
+                }
+                rowsTotal = sum;
+            } catch (Exception ex) {
+                log.info("Could not count the rows of {}'s snapshot: {}", definition.name(), ex.toString());
+            }
+        });
+        t.setName("cairn-cdc-count-" + definition.name());
+        t.start();
+    }
+
     static String lsn(long v) {
         return Long.toHexString(v >>> 32).toUpperCase() + "/" + Long.toHexString(v & 0xffffffffL).toUpperCase();
     }
@@ -255,13 +281,8 @@ final class CdcConnector {
             boolean completed = (Boolean) mbs.getAttribute(n, "SnapshotCompleted");
             int total = ((Number) mbs.getAttribute(n, "TotalTableCount")).intValue();
             int remaining = ((Number) mbs.getAttribute(n, "RemainingTableCount")).intValue();
-            if (running && rowsTotal == null) {
-                String[] tables = (String[]) mbs.getAttribute(n, "CapturedTables");
-                long sum = 0;
-                for (String t : tables) {
-                    sum += source.countRows(t);
-                }
-                rowsTotal = sum;
+            if (running && rowsTotal == null && !counting) {
+                countRowsInBackground((String[]) mbs.getAttribute(n, "CapturedTables"));
             }
             return new ConnectorStatus.SnapshotProgress(running, completed, total, total - remaining, rowsDone,
                     rowsTotal);

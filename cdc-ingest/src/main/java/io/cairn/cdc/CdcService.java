@@ -39,7 +39,7 @@ public final class CdcService implements AutoCloseable {
      */
     public CdcService(LogEngine engine, ThreadFactory threads) {
         this.threads = Objects.requireNonNull(threads, "threads");
-        this.storage = new CdcStorage(engine);
+        this.storage = new CdcStorage(engine, threads);
     }
 
     /**
@@ -144,7 +144,8 @@ public final class CdcService implements AutoCloseable {
         }
         CdcConnector resumed = new CdcConnector(d, c.config(), storage, threads);
         connectors.put(name, resumed);
-        startChecked(resumed);
+        // Validated when created; a database that has changed since fails the start with Debezium's reason.
+        resumed.start();
         return resumed.status();
     }
 

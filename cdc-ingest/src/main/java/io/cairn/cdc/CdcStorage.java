@@ -7,7 +7,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 
 import org.apache.kafka.common.header.Header;
@@ -35,8 +42,12 @@ import io.cairn.log.TopicConfig;
  * <p>Debezium instantiates its offset store and schema history by class name; they find this storage through
  * {@link #lookup} by the id in their configuration ({@code cairn.cdc.store}).
  *
- * <p>Thread-safety: safe for concurrent use. Offsets are cached in memory (read once at open); appends are
- * serialized by the engine per partition and {@code synchronized} here so the cache follows the log's order.
+ * <p>All of cdc-ingest's reads and writes of the log run on this storage's one I/O thread ({@link #io}), never on
+ * the caller's: Debezium interrupts its threads when an engine stops, and an interrupt during a {@code FileChannel}
+ * operation closes the channel, which would break the partition for every other user of the log. Callers wait for
+ * the I/O to finish even when interrupted (and keep their interrupt flag).
+ *
+ * <p>Thread-safety: safe for concurrent use. Offsets are cached in memory (read once at open).
  */
 final class CdcStorage {
     static final String OFFSETS = "__cairn_cdc_offsets";
@@ -51,9 +62,19 @@ final class CdcStorage {
     private final PartitionLog connectors;
     private final PartitionLog history;
     private final Map<ByteBuffer, ByteBuffer> offsetCache = new ConcurrentHashMap<>();
+    /** Per engine name: what must be durable before its offsets are (its topics' appends). */
+    private final Map<String, Runnable> beforeOffsets = new ConcurrentHashMap<>();
+    private final ExecutorService ioThread;
+    private volatile Thread ioThreadItself;
 
-    CdcStorage(LogEngine engine) {
+    CdcStorage(LogEngine engine, ThreadFactory threads) {
         this.engine = engine;
+        this.ioThread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = threads.newThread(r);
+            t.setName("cairn-cdc-io");
+            ioThreadItself = t;
+            return t;
+        });
         Map<String, String> compacted = Map.of(TopicConfig.CLEANUP_POLICY, "compact");
         offsets = LogIo.topic(engine, OFFSETS, 1, compacted).partition(0);
         connectors = LogIo.topic(engine, CONNECTORS, 1, compacted).partition(0);
@@ -88,6 +109,62 @@ final class CdcStorage {
 
     void close() {
         OPEN.remove(id);
+        ioThread.shutdown();
+        try {
+            ioThread.awaitTermination(60, TimeUnit.SECONDS);
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Runs {@code work} on the I/O thread and waits for it, through interrupts (restoring the flag afterwards); runs
+     * it directly when already on the I/O thread.
+     */
+    <T> T io(Callable<T> work) {
+        if (Thread.currentThread() == ioThreadItself) {
+            return call(work);
+        }
+        Future<T> f = ioThread.submit(() -> call(work));
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return f.get();
+                } catch (InterruptedException ex) {
+                    interrupted = true;
+                } catch (ExecutionException ex) {
+                    if (ex.getCause() instanceof RuntimeException r) {
+                        throw r;
+                    }
+                    if (ex.getCause() instanceof Error e) {
+                        throw e;
+                    }
+                    throw new CdcException("CDC log I/O failed: " + ex.getCause(), ex.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    void io(Runnable work) {
+        io(() -> {
+            work.run();
+            return null;
+        });
+    }
+
+    private static <T> T call(Callable<T> work) {
+        try {
+            return work.call();
+        } catch (RuntimeException ex) {
+            throw ex;
+        } catch (Exception ex) {
+            throw new CdcException("CDC log I/O failed: " + ex, ex);
+        }
     }
 
     // ------------------------------------------------------------------------------------------------ offsets
@@ -103,7 +180,30 @@ final class CdcStorage {
         return out;
     }
 
-    synchronized void putOffsets(Map<ByteBuffer, ByteBuffer> values) {
+    void beforeOffsets(String engineName, Runnable flush) {
+        beforeOffsets.put(engineName, flush);
+    }
+
+    void forgetBeforeOffsets(String engineName) {
+        beforeOffsets.remove(engineName);
+    }
+
+    /** Stores an engine's offsets, after making its data durable. */
+    void putOffsets(String engineName, Map<ByteBuffer, ByteBuffer> values) {
+        io(() -> {
+            Runnable flush = engineName == null ? null : beforeOffsets.get(engineName);
+            if (flush != null) {
+                flush.run();
+            }
+            putOffsets(values);
+        });
+    }
+
+    void putOffsets(Map<ByteBuffer, ByteBuffer> values) {
+        io(() -> appendOffsets(values));
+    }
+
+    private void appendOffsets(Map<ByteBuffer, ByteBuffer> values) {
         List<SimpleRecord> records = new ArrayList<>(values.size());
         long now = System.currentTimeMillis();
         values.forEach((k, v) -> records.add(new SimpleRecord(now, bytes(k), v == null ? null : bytes(v))));
@@ -134,39 +234,39 @@ final class CdcStorage {
     // ----------------------------------------------------------------------------------------- connector defs
 
     void putDefinition(String name, byte[] json) {
-        LogIo.append(connectors, List.of(new SimpleRecord(System.currentTimeMillis(),
-                name.getBytes(StandardCharsets.UTF_8), json)), Integer.MAX_VALUE);
+        io(() -> LogIo.append(connectors, List.of(new SimpleRecord(System.currentTimeMillis(),
+                name.getBytes(StandardCharsets.UTF_8), json)), Integer.MAX_VALUE));
     }
 
     /** Each connector's last definition, in the order they were first defined (deleted ones left out). */
     Map<String, byte[]> definitions() {
         Map<String, byte[]> out = new java.util.LinkedHashMap<>();
-        LogIo.readAll(connectors, r -> {
+        io(() -> LogIo.readAll(connectors, r -> {
             String name = Utils.utf8(r.key());
             if (r.hasValue()) {
                 out.put(name, Utils.toArray(r.value()));
             } else {
                 out.remove(name);
             }
-        });
+        }));
         return out;
     }
 
     // --------------------------------------------------------------------------------------- schema history
 
     void appendHistory(String key, byte[] json) {
-        LogIo.append(history, List.of(new SimpleRecord(System.currentTimeMillis(),
-                key.getBytes(StandardCharsets.UTF_8), json)), Integer.MAX_VALUE);
+        io(() -> LogIo.append(history, List.of(new SimpleRecord(System.currentTimeMillis(),
+                key.getBytes(StandardCharsets.UTF_8), json)), Integer.MAX_VALUE));
     }
 
     void readHistory(String key, BiConsumer<Record, byte[]> each) {
         byte[] k = key.getBytes(StandardCharsets.UTF_8);
-        LogIo.readAll(history, r -> {
+        io(() -> LogIo.readAll(history, r -> {
             if (r.hasKey() && Utils.toArray(r.key()).length == k.length
                     && java.util.Arrays.equals(Utils.toArray(r.key()), k) && r.hasValue()) {
                 each.accept(r, Utils.toArray(r.value()));
             }
-        });
+        }));
     }
 
     Topic historyTopic() {

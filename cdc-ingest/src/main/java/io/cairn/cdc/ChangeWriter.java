@@ -19,6 +19,7 @@ import org.apache.kafka.connect.source.SourceRecord;
 import io.cairn.log.LogEngine;
 import io.cairn.log.PartitionLog;
 import io.cairn.log.Topic;
+import io.cairn.log.TopicConfig;
 
 /**
  * Writes one connector's change events into their topics, exactly once per partition.
@@ -27,8 +28,14 @@ import io.cairn.log.Topic;
  * partition by its key (murmur2 of the key's JSON bytes, as Kafka's default partitioner, so a key's changes stay in
  * order in one partition); an event whose {@link SourcePosition} is not after the last one already in its partition
  * is a redelivery and is dropped; the rest are appended as one batch per partition (one write and one fsync for the
- * whole Debezium batch, not one per change). Only then does the caller mark the batch processed, so Debezium's
- * offsets never get ahead of the log.
+ * whole Debezium batch, not one per change). Only then does the caller mark the batch processed.
+ *
+ * <p>Appends are not fsynced one by one: topics this writer creates have {@code flush.messages} at its maximum and
+ * {@code flush.ms=50} (the engine's scheduler fsyncs them in the background), and {@link #flush} (called by the
+ * offset store just before Debezium's offsets are written, every {@code offset.flush.interval.ms}) fsyncs whatever
+ * is left of every partition written since. So Debezium's durable offsets never get
+ * ahead of the durable log: after a crash of the machine the lost tail is delivered again and lands at the same
+ * offsets (see docs/cdc.md, "Durability").
  *
  * <p>The last position of a partition is read once, from its last batch, the first time this writer appends there:
  * every record Cairn writes carries its position in the header {@value SourcePosition#HEADER}.
@@ -40,6 +47,12 @@ import io.cairn.log.Topic;
 final class ChangeWriter {
     private static final String HEARTBEAT_PREFIX = "__debezium-heartbeat";
     private static final SourcePosition NONE = new SourcePosition(new long[] {-1});
+    /**
+     * Topics Cairn creates for tables: not fsynced per append, but by the engine's scheduler within
+     * {@code flush.ms} (off the capture thread), and whatever is left by {@link #flush} before offsets are stored.
+     */
+    static final Map<String, String> TOPIC_CONFIG = Map.of(TopicConfig.FLUSH_MESSAGES, Long.toString(Long.MAX_VALUE),
+            TopicConfig.FLUSH_MS, "50");
 
     /** One change, as the writer needs it. */
     record Change(String destination, byte[] key, byte[] value, Map<String, ?> offset) {
@@ -53,6 +66,7 @@ final class ChangeWriter {
     private final Map<String, Topic> topics = new HashMap<>();
     /** Keyed by the partition object itself: a topic deleted and created again has new ones, read afresh. */
     private final Map<PartitionLog, SourcePosition> lastInPartition = new HashMap<>();
+    private final java.util.Set<PartitionLog> unflushed = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private long[] lastBase;
     private long k;
 
@@ -107,6 +121,7 @@ final class ChangeWriter {
             PartitionLog log = e.getKey();
             LogIo.append(log, e.getValue(), LogIo.maxBatchBytes(engine.requireTopic(log.topic())));
             lastInPartition.put(log, newest.get(log));
+            unflushed.add(log);
         }
         captured.addAndGet(kept);
         snapshotRows.addAndGet(snap);
@@ -118,6 +133,14 @@ final class ChangeWriter {
                 lastSourceMs = ts;
             }
             lastCaptureMs = now;
+        }
+    }
+
+    /** Fsyncs every partition appended to since the last call; called before Debezium's offsets are stored. */
+    void flush() {
+        for (PartitionLog log : unflushed) {
+            unflushed.remove(log);
+            log.flush();
         }
     }
 
@@ -155,7 +178,7 @@ final class ChangeWriter {
     private Topic topicFor(String destination) {
         Topic t = topics.get(destination);
         if (t == null) {
-            t = LogIo.topic(engine, topicName(destination), config.partitions(), Map.of());
+            t = LogIo.topic(engine, topicName(destination), config.partitions(), TOPIC_CONFIG);
             topics.put(destination, t);
         }
         return t;

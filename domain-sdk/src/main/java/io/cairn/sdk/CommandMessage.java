@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A command with its id and metadata. The events a command produces carry its correlation id (the command's own id
@@ -21,12 +22,23 @@ public record CommandMessage<C>(String commandId, C payload, Map<String, String>
 
     /** A new command message with a random id and no metadata. */
     public static <C> CommandMessage<C> of(C command) {
-        return new CommandMessage<>(UUID.randomUUID().toString(), command, Map.of());
+        return new CommandMessage<>(newId(), command, Map.of());
     }
 
     /** A new command message with a random id and the given metadata. */
     public static <C> CommandMessage<C> of(C command, Map<String, String> metadata) {
-        return new CommandMessage<>(UUID.randomUUID().toString(), command, metadata);
+        return new CommandMessage<>(newId(), command, metadata);
+    }
+
+    /**
+     * A random (version 4 layout) UUID from {@link ThreadLocalRandom}: ids must be unique, not unguessable, and
+     * {@code UUID.randomUUID()}'s shared SecureRandom serialises every sending thread.
+     */
+    static String newId() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        long high = (random.nextLong() & ~0xF000L) | 0x4000L;
+        long low = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+        return new UUID(high, low).toString();
     }
 
     /** This message with {@code key=value} added to (or replaced in) its metadata. */

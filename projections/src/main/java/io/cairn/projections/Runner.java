@@ -311,6 +311,16 @@ final class Runner {
                 claim(s);
             }
             s.end = s.log.highWatermark();
+            if (s.next > s.log.logEndOffset()) {
+                // The stored position is past the end of the log: the topic was deleted and created again, or
+                // the log lost its tail. Going on would skip the new events silently; applying from the start
+                // would double what the tables hold. Only a reset or a rebuild can tell.
+                s.stopped = true;
+                error(s.id(), new IllegalStateException("the stored offset " + s.next + " is past the log end "
+                        + s.log.logEndOffset() + " (topic re-created?): reset or rebuild the projection"));
+                log.error("Projection {} {}: {}", projection.name(), s.id(), lastError);
+                return false;
+            }
             if (s.pending.size() < config.batchSize() && s.readPosition < s.end) {
                 if (s.readPosition < s.log.logStartOffset()) {
                     error(s.id(), new IllegalStateException("events " + s.readPosition + ".." + s.log.logStartOffset()

@@ -44,7 +44,7 @@ class RebuildTest {
                      .metaSchema("rb").readSchema("rbv").batchSize(100).workers(2).build())) {
             rt.register(new AccountBalancesProjection());
             rt.register(new TransactionHistoryProjection());
-            bank.generate(60, 6000);
+            bank.generate(60, 3000);
             rt.start();
             BankReadModelsTest.awaitCaughtUp(rt);
             long history = db.count("SELECT count(*) FROM rbv.transaction_history");
@@ -188,6 +188,29 @@ class RebuildTest {
             assertThat(db.count("SELECT count(*) FROM cxv.seen")).isEqualTo(rows);
             assertThatThrownBy(() -> rt.cancelRebuild("seen")).isInstanceOfSatisfying(ProjectionException.class,
                     e -> assertThat(e.reason()).isEqualTo(ProjectionException.Reason.CONFLICT));
+        }
+    }
+
+    @Test
+    void aTopicCreatedAgainStopsTheProjectionUntilItIsReset(@TempDir Path dir) throws Exception {
+        try (BankFixture bank = new BankFixture(dir, 1, 29);
+             ProjectionRuntime rt = new ProjectionRuntime(bank.engine, db.ds, ProjectionConfig.builder()
+                     .metaSchema("rt").readSchema("rtv").build())) {
+            rt.register(new SeenProjection("seen"));
+            bank.generate(5, 100);
+            rt.start();
+            BankReadModelsTest.awaitCaughtUp(rt);
+            bank.engine.deleteTopic("bank-accounts");
+            bank.engine.createTopic("bank-accounts", 1, java.util.Map.of());
+            bank.append("bank-accounts", "acc-1", "AccountClosed", "{\"accountId\":\"acc-1\"}");
+            rt.resume("seen"); // as a restart would: the stored offset is now past the new log's end
+            await().atMost(Duration.ofSeconds(30)).until(() -> rt.status("seen").state().equals("STOPPED"));
+            assertThat(rt.status("seen").lastError()).contains("past the log end");
+
+            rt.reset("seen");
+            BankReadModelsTest.awaitCaughtUp(rt);
+            assertThat(rt.status("seen").state()).isEqualTo("RUNNING");
+            assertThat(db.count("SELECT count(*) FROM rtv.seen WHERE topic = 'bank-accounts'")).isEqualTo(1);
         }
     }
 

@@ -8,7 +8,6 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -23,28 +22,33 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The bank read models inside the real WAR on Liberty, against the platform PostgreSQL: events produced through REST
- * land in the views (balances through JDBC, history through EclipseLink); /api/projections reports lag, rebuilds
- * with progress, resets, lists dead letters and refuses bad input with problem documents; /metrics has the gauges.
+ * The bank read models inside the real WAR on Liberty, against the platform PostgreSQL: commands to the SDK's bank API
+ * become rows in the views (balances through JDBC, history through EclipseLink); /api/projections reports lag,
+ * rebuilds with progress, resets, lists dead letters (of a test projection added to the WAR, {@link ItProjection})
+ * and refuses bad input with problem documents; /metrics has the gauges.
  */
 @ExtendWith(ArquillianExtension.class)
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class ProjectionsApiIT {
-    private static final String VIEWS = "proj_it"; // cairn.projections.read.schema of the test server
+    /** cairn.projections.read.schema of the test server (named after its port, see the pom). */
+    private static final String VIEWS = System.getProperty("cairn.it.projections.views", "proj_it_19080");
 
     @Deployment(testable = false)
     static WebArchive deployment() {
-        return Deployments.cairnWar();
+        return Deployments.cairnWar().addClass(ItProjection.class);
     }
 
     @BeforeEach
     void ready() {
         Http.awaitReady(Duration.ofSeconds(60));
         await().atMost(Duration.ofSeconds(90)).until(() -> Http.get("/api/projections").object().getString("state").equals("RUNNING"));
-        for (String t : List.of("bank-accounts", "bank-transfers")) {
-            Http.Reply r = Http.postJson("/api/topics", "{\"name\":\"" + t + "\",\"partitions\":2}");
-            assertThat(r.status()).as(r.toString()).isIn(201, 409);
-        }
+        Http.Reply r = Http.postJson("/api/topics", "{\"name\":\"" + ItProjection.TOPIC + "\",\"partitions\":1}");
+        assertThat(r.status()).as(r.toString()).isIn(201, 409);
+    }
+
+    private static void post(String path, String json, int status) {
+        Http.Reply r = Http.postJson(path, json);
+        assertThat(r.status()).as(path + ": " + r).isEqualTo(status);
     }
 
     private static void event(String topic, String key, String type, String json) {
@@ -76,30 +80,36 @@ class ProjectionsApiIT {
 
     @Test
     void bankEventsBecomeRowsAndTheApiReportsAndRebuilds() throws Exception {
-        String a = "it-" + UUID.randomUUID().toString().substring(0, 8);
+        // Commands through the SDK's bank API: its aggregates write the events, the projections turn them into rows.
+        String a = "proj-" + UUID.randomUUID().toString().substring(0, 8);
         String b = a + "-b";
-        event("bank-accounts", a, "AccountOpened", "{\"accountId\":\"" + a + "\",\"owner\":\"Ada\",\"overdraftLimit\":500}");
-        event("bank-accounts", b, "AccountOpened", "{\"accountId\":\"" + b + "\",\"owner\":\"Bob\",\"overdraftLimit\":0}");
-        event("bank-transfers", "t-" + a, "TransferRequested", "{\"transferId\":\"t-" + a + "\",\"fromAccount\":\"" + a
-                + "\",\"toAccount\":\"" + b + "\",\"amount\":250}");
-        event("bank-accounts", a, "MoneyDeposited", "{\"accountId\":\"" + a + "\",\"amount\":1000,\"transferId\":null}");
-        event("bank-accounts", a, "MoneyWithdrawn", "{\"accountId\":\"" + a + "\",\"amount\":250,\"transferId\":\"t-" + a + "\"}");
-        event("bank-accounts", b, "MoneyDeposited", "{\"accountId\":\"" + b + "\",\"amount\":250,\"transferId\":\"t-" + a + "\"}");
-        event("bank-transfers", "t-" + a, "TransferCompleted", "{\"transferId\":\"t-" + a + "\"}");
+        String t = a + "-t";
+        post("/api/bank/accounts", "{\"accountId\":\"" + a + "\",\"owner\":\"Ada\"}", 201);
+        post("/api/bank/accounts", "{\"accountId\":\"" + b + "\",\"owner\":\"Bob\"}", 201);
+        post("/api/bank/accounts/" + a + "/deposits", "{\"amount\":1000}", 200);
+        post("/api/bank/accounts/" + a + "/withdrawals", "{\"amount\":200}", 200);
+        post("/api/bank/transfers", "{\"transferId\":\"" + t + "\",\"fromAccount\":\"" + a + "\",\"toAccount\":\""
+                + b + "\",\"amount\":250}", 202);
+        await().atMost(Duration.ofSeconds(60)).until(() ->
+                Http.get("/api/bank/transfers/" + t).object().getString("status").equals("COMPLETED"));
         awaitNoLag();
 
-        assertThat(query("SELECT balance FROM " + VIEWS + ".account_balances WHERE account_id = '" + a + "'")).isEqualTo("750");
+        assertThat(query("SELECT balance FROM " + VIEWS + ".account_balances WHERE account_id = '" + a + "'")).isEqualTo("550");
+        assertThat(query("SELECT balance FROM " + VIEWS + ".account_balances WHERE account_id = '" + b + "'")).isEqualTo("250");
         assertThat(query("SELECT owner FROM " + VIEWS + ".account_balances WHERE account_id = '" + b + "'")).isEqualTo("Bob");
-        assertThat(query("SELECT count(*) FROM " + VIEWS + ".transaction_history WHERE account_id IN ('" + a + "', '" + b + "')"))
-                .isEqualTo("3");
+        assertThat(Http.get("/api/bank/accounts/" + a).object().getJsonNumber("balance").longValue()).isEqualTo(550);
+        assertThat(query("SELECT string_agg(kind || ':' || amount, ',' ORDER BY occurred_at, amount) FROM " + VIEWS
+                + ".transaction_history WHERE account_id = '" + a + "'")).isEqualTo("deposit:1000,withdrawal:200,withdrawal:250");
+        assertThat(query("SELECT count(*) FROM " + VIEWS + ".transaction_history WHERE transfer_id = '" + t + "'")).isEqualTo("2");
         assertThat(Long.parseLong(query("SELECT sum(transfers_completed) FROM " + VIEWS + ".daily_totals"))).isPositive();
         assertThat(query("SELECT obj_description('" + VIEWS + ".transaction_history'::regclass, 'pg_class')")).contains("deposit");
 
         JsonObject balances = status("account_balances");
         assertThat(balances.getString("state")).isEqualTo("RUNNING");
-        assertThat(balances.getJsonArray("partitions")).hasSize(2);
+        int accountPartitions = balances.getJsonArray("partitions").size();
+        assertThat(accountPartitions).isPositive();
         assertThat(status("transaction_history").getString("state")).isEqualTo("RUNNING");
-        assertThat(status("daily_totals").getJsonArray("partitions")).hasSize(4);
+        assertThat(status("daily_totals").getJsonArray("partitions").size()).isGreaterThan(accountPartitions);
 
         // zero-downtime rebuild, with progress
         int generation = balances.getInt("generation");
@@ -112,7 +122,7 @@ class ProjectionsApiIT {
         JsonObject done = Http.get("/api/projections/account_balances/rebuild").object();
         assertThat(done.getJsonNumber("done").longValue()).isEqualTo(done.getJsonNumber("total").longValue());
         assertThat(Http.get("/api/projections/account_balances").object().getInt("generation")).isEqualTo(generation + 1);
-        assertThat(query("SELECT balance FROM " + VIEWS + ".account_balances WHERE account_id = '" + a + "'")).isEqualTo("750");
+        assertThat(query("SELECT balance FROM " + VIEWS + ".account_balances WHERE account_id = '" + a + "'")).isEqualTo("550");
 
         // reset: replays in place
         Http.Reply reset = Http.post("/api/projections/daily_totals/reset", "application/json", "");
@@ -138,21 +148,24 @@ class ProjectionsApiIT {
 
     @Test
     void poisonEventsAreDeadLetteredAndBadRequestsGetProblems() {
-        String a = "it-" + UUID.randomUUID().toString().substring(0, 8);
-        event("bank-accounts", a, "AccountOpened", "{\"accountId\":\"" + a + "\",\"owner\":\"Eve\",\"overdraftLimit\":0}");
-        event("bank-accounts", a, "MoneyDeposited", "{\"accountId\":\"" + a + "\",\"amount\":\"a lot\"}");
+        String key = "it-" + UUID.randomUUID().toString().substring(0, 8);
+        event(ItProjection.TOPIC, key, "Good", "{\"n\":1}");
+        event(ItProjection.TOPIC, key, "Poison", "{\"n\":2}");
+        event(ItProjection.TOPIC, key, "Good", "{\"n\":3}");
         awaitNoLag();
-        Http.Reply letters = Http.get("/api/projections/dead-letters?projection=account_balances&limit=1000");
+        Http.Reply letters = Http.get("/api/projections/dead-letters?projection=it_events&limit=1000");
         assertThat(letters.status()).as(letters.toString()).isEqualTo(200);
         JsonObject mine = letters.array().stream().map(v -> v.asJsonObject())
-                .filter(d -> a.equals(d.getString("key"))).findFirst().orElseThrow();
-        assertThat(mine.getString("type")).isEqualTo("MoneyDeposited");
-        assertThat(mine.getString("error")).contains("amount");
-        assertThat(mine.getString("topic")).isEqualTo("bank-accounts");
+                .filter(d -> key.equals(d.getString("key"))).findFirst().orElseThrow();
+        assertThat(mine.getString("type")).isEqualTo("Poison");
+        assertThat(mine.getString("error")).contains("cannot digest");
+        assertThat(mine.getString("topic")).isEqualTo(ItProjection.TOPIC);
+        assertThat(mine.getInt("attempts")).isEqualTo(3);
+        assertThat(status("it_events").getString("state")).isEqualTo("RUNNING"); // it went on past the poison event
         assertThat(Http.get("/api/projections").object().getString("deadLetterTopic")).isEqualTo("cairn-projections-dead-letters");
 
         long offset = mine.getJsonNumber("deadLetterOffset").longValue();
-        Http.Reply again = Http.post("/api/projections/account_balances/dead-letters/" + offset + "/replay", "application/json", "");
+        Http.Reply again = Http.post("/api/projections/it_events/dead-letters/" + offset + "/replay", "application/json", "");
         assertThat(again.status()).as(again.toString()).isEqualTo(422);
         assertThat(again.contentType()).startsWith("application/problem+json");
 
@@ -166,9 +179,12 @@ class ProjectionsApiIT {
                 .isEqualTo(404);
         assertThat(Http.post("/api/projections/nope/rebuild", "application/json", "").status()).isEqualTo(404);
         assertThat(Http.post("/api/projections/nope/resume", "application/json", "").status()).isEqualTo(404);
-        Http.Reply resumed = Http.post("/api/projections/account_balances/resume", "application/json", "");
+        Http.Reply notRebuilding = Http.delete("/api/projections/daily_totals/rebuild");
+        assertThat(notRebuilding.status()).as(notRebuilding.toString()).isEqualTo(409);
+        assertThat(notRebuilding.object().getString("type")).endsWith("projection-conflict");
+        Http.Reply resumed = Http.post("/api/projections/it_events/resume", "application/json", "");
         assertThat(resumed.status()).as(resumed.toString()).isEqualTo(202);
-        assertThat(resumed.object().getString("name")).isEqualTo("account_balances");
+        assertThat(resumed.object().getString("name")).isEqualTo("it_events");
         awaitNoLag();
     }
 }

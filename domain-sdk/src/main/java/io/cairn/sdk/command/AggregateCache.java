@@ -2,6 +2,7 @@ package io.cairn.sdk.command;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * States of recently handled aggregates, so the next command on one skips loading it. An entry is taken out
@@ -18,23 +19,30 @@ final class AggregateCache {
     }
 
     private final int capacity;
-    private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, Entry>> byTopic = new ConcurrentHashMap<>();
+    private final AtomicInteger size = new AtomicInteger();
 
     AggregateCache(int capacity) {
         this.capacity = capacity;
     }
 
     Entry checkout(String topic, String aggregateId) {
-        return capacity == 0 ? null : entries.remove(key(topic, aggregateId));
-    }
-
-    void put(String topic, String aggregateId, Object state, long lastSequence) {
-        if (capacity > 0 && state != null && entries.size() < capacity) {
-            entries.put(key(topic, aggregateId), new Entry(state, lastSequence));
+        Map<String, Entry> entries = byTopic.get(topic);
+        Entry entry = entries == null ? null : entries.remove(aggregateId);
+        if (entry != null) {
+            size.decrementAndGet();
         }
+        return entry;
     }
 
-    private static String key(String topic, String aggregateId) {
-        return topic + '\u0000' + aggregateId;
+    /** Runs on the store's completion thread: kept to a map put (no key building, no size walk). */
+    void put(String topic, String aggregateId, Object state, long lastSequence) {
+        if (capacity == 0 || state == null || size.get() >= capacity) {
+            return;
+        }
+        Map<String, Entry> entries = byTopic.computeIfAbsent(topic, t -> new ConcurrentHashMap<>());
+        if (entries.put(aggregateId, new Entry(state, lastSequence)) == null) {
+            size.incrementAndGet();
+        }
     }
 }

@@ -136,6 +136,8 @@ final class KafkaApis {
     private final Executor workers;
     private final FetchHandler fetches;
     private final ProducerStates producers;
+    /** The engine's event store, for conditional produces (looked up once: every produce consults it). */
+    private final LogEventStore store;
     private final GroupCoordinator groups;
 
     KafkaApis(LogEngine engine, KafkaBrokerConfig config, KafkaBroker broker, Executor workers, ScheduledExecutorService timer) {
@@ -145,6 +147,7 @@ final class KafkaApis {
         this.workers = workers;
         this.fetches = new FetchHandler(engine, workers, timer);
         this.producers = new ProducerStates(engine.dataDir(), config.producerStateScanBytes());
+        this.store = LogEventStore.of(engine);
         this.groups = new GroupCoordinator(engine, config, timer);
     }
 
@@ -442,7 +445,7 @@ final class KafkaApis {
         PartitionLog.AppendGuard guard = PartitionLog.AppendGuard.NONE;
         LogEventStore.Conditional conditional;
         try {
-            conditional = LogEventStore.of(engine).conditional(log, records);
+            conditional = store.conditional(log, records);
         } catch (IllegalArgumentException e) {
             throw new InvalidRecordException(e.getMessage());
         }
