@@ -13,6 +13,7 @@ public enum ProblemType {
     UNKNOWN_PROJECTION(404, "unknown-projection", "Unknown projection or dead letter"),
     UNKNOWN_AGGREGATE(404, "unknown-aggregate", "Unknown aggregate"),
     COMMAND_REJECTED(409, "command-rejected", "Command rejected by the domain"),
+    UNKNOWN_PROCESSOR(404, "unknown-processor", "Unknown event processor"),
     TOPIC_EXISTS(409, "topic-exists", "Topic already exists"),
     LIMIT_EXCEEDED(409, "limit-exceeded", "Engine limit exceeded"),
     PROJECTION_CONFLICT(409, "projection-conflict", "Projection busy or already done"),

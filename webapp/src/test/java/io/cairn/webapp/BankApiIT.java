@@ -179,4 +179,51 @@ class BankApiIT {
         assertThat(r.body()).contains("cairn-domain-ready").contains("saga-MoneyTransferSaga")
                 .contains("bank-read-model");
     }
+
+    @Test
+    void aProcessorResetRebuildsTheReadModelFromTheStart() {
+        String frank = unique("frank");
+        open(frank, 77);
+        awaitJson("/api/bank/accounts/" + frank, o -> balance(o) == 77);
+
+        Http.Reply list = Http.get("/api/processors");
+        assertThat(list.status()).as(list.toString()).isEqualTo(200);
+        assertThat(list.array().stream().map(v -> v.asJsonObject().getString("name")))
+                .contains("bank-read-model", "saga-MoneyTransferSaga");
+
+        Http.Reply reset = Http.post("/api/processors/bank-read-model/reset", "application/json", "");
+        assertThat(reset.status()).as(reset.toString()).isEqualTo(200);
+        assertThat(reset.object().getString("state")).isEqualTo("RUNNING");
+        assertThat(balance(awaitJson("/api/bank/accounts/" + frank, o -> balance(o) == 77))).isEqualTo(77);
+
+        assertProblem(Http.post("/api/processors/nope/reset", "application/json", ""), 404, "unknown-processor",
+                "bank-read-model");
+    }
+
+    @Test
+    void anAccountsUpdatesArriveAsServerSentEvents() throws Exception {
+        String gina = unique("gina");
+        open(gina, 10);
+        awaitJson("/api/bank/accounts/" + gina, o -> balance(o) == 10);
+        java.util.concurrent.BlockingQueue<String> data = new java.util.concurrent.LinkedBlockingQueue<>();
+        java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(Http.base() + "/api/bank/accounts/" + gina + "/updates"))
+                .header("Accept", "text/event-stream").GET().build();
+        var response = client.sendAsync(request, java.net.http.HttpResponse.BodyHandlers.ofLines())
+                .get(30, TimeUnit.SECONDS);
+        assertThat(response.statusCode()).isEqualTo(200);
+        Thread reader = new Thread(() -> response.body().filter(l -> l.startsWith("data:"))
+                .forEach(l -> data.add(l.substring(5).trim())));
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            assertThat(data.poll(30, TimeUnit.SECONDS)).contains("\"balance\":10");
+            Http.postJson("/api/bank/accounts/" + gina + "/deposits", "{\"amount\":5}");
+            assertThat(data.poll(30, TimeUnit.SECONDS)).contains("\"balance\":15");
+        } finally {
+            response.body().close();
+        }
+        assertProblem(Http.get("/api/bank/accounts/" + unique("nobody") + "/updates"), 404, "unknown-aggregate", "no account");
+    }
 }

@@ -6,7 +6,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Flow;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -20,7 +23,11 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import jakarta.ws.rs.sse.Sse;
+import jakarta.ws.rs.sse.SseEventSink;
 import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -39,6 +46,7 @@ import io.cairn.sdk.example.bank.InsufficientFunds;
 import io.cairn.sdk.example.bank.OpenAccount;
 import io.cairn.sdk.example.bank.RequestTransfer;
 import io.cairn.sdk.example.bank.Withdraw;
+import io.cairn.sdk.query.SubscriptionQueryResult;
 import io.cairn.sdk.runtime.DomainRuntime;
 import io.cairn.server.ApiException;
 import io.cairn.server.ProblemType;
@@ -59,8 +67,12 @@ public class BankResource {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final int MAX_BODY = 16 * 1024;
 
+    private static final int MAX_STREAMS = 100;
+
     @Inject
     DomainRuntimeHolder holder;
+
+    private final AtomicInteger openStreams = new AtomicInteger();
 
     /** Reply to a command on an account. */
     public record Balance(String accountId, long balance) { }
@@ -126,6 +138,73 @@ public class BankResource {
                     + " (a new one shows here a moment after it was opened)");
         }
         return a;
+    }
+
+    /**
+     * The account's view as server-sent events: the current one at once, then every change (event name
+     * {@code account}, JSON data), from a subscription query on the read model. Each update is sent after the
+     * previous one was written (back-pressure); a client that disconnects is noticed at the next update. At most
+     * {@value #MAX_STREAMS} streams are open at once (503 beyond).
+     */
+    @GET
+    @Path("accounts/{id}/updates")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @Operation(summary = "Stream of the account's view: now, then after every change (text/event-stream)")
+    public void updates(@PathParam("id") String id, @Context SseEventSink sink, @Context Sse sse) {
+        account(id);   // 404 before the stream opens
+        if (openStreams.incrementAndGet() > MAX_STREAMS) {
+            openStreams.decrementAndGet();
+            throw new DomainUnavailableException("too many open update streams (" + MAX_STREAMS + ")", true);
+        }
+        SubscriptionQueryResult<AccountView, AccountView> subscription = runtime().queryGateway()
+                .subscriptionQuery(new FindAccount(id), AccountView.class, AccountView.class);
+        Runnable end = () -> {
+            subscription.close();
+            if (!sink.isClosed()) {
+                sink.close();
+            }
+        };
+        Function<AccountView, OutboundSseEvent> event = a -> sse.newEventBuilder().name("account")
+                .mediaType(MediaType.APPLICATION_JSON_TYPE).data(AccountView.class, a).build();
+        sink.send(event.apply(subscription.initialResult().join())).whenComplete((ok, failed) -> {
+            if (failed != null) {
+                end.run();
+                openStreams.decrementAndGet();
+                return;
+            }
+            subscription.updates().subscribe(new Flow.Subscriber<>() {
+                private Flow.Subscription upstream;
+
+                @Override
+                public void onSubscribe(Flow.Subscription s) {
+                    upstream = s;
+                    s.request(1);
+                }
+
+                @Override
+                public void onNext(AccountView a) {
+                    sink.send(event.apply(a)).whenComplete((sent, error) -> {
+                        if (error != null || sink.isClosed()) {
+                            end.run();
+                        } else {
+                            upstream.request(1);
+                        }
+                    });
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    end.run();
+                    openStreams.decrementAndGet();
+                }
+
+                @Override
+                public void onComplete() {
+                    end.run();
+                    openStreams.decrementAndGet();
+                }
+            });
+        });
     }
 
     @POST

@@ -3,17 +3,13 @@ package io.cairn.server.domain;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 import jakarta.annotation.Resource;
 import jakarta.enterprise.concurrent.ManagedExecutorService;
 import jakarta.enterprise.concurrent.ManagedThreadFactory;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.BeforeDestroyed;
-import jakarta.enterprise.context.Dependent;
-import jakarta.enterprise.context.spi.CreationalContext;
 import jakarta.enterprise.event.Observes;
-import jakarta.enterprise.inject.spi.Bean;
 import jakarta.enterprise.inject.spi.BeanManager;
 import jakarta.inject.Inject;
 
@@ -40,7 +36,8 @@ import io.cairn.server.EngineOpened;
  * <p>States: STARTING (engine not open yet), RUNNING, FAILED (the model is invalid or the runtime could not start:
  * the reason is in the readiness check and in every 503), CLOSED.
  *
- * <p>Settings: {@code cairn.domain.partitions} (partitions of the topics it creates, default 4),
+ * <p>Settings: {@code cairn.domain.partitions} (partitions of the topics it creates, default 2, as the projections of
+ * the bank topics expect),
  * {@code cairn.bank.transfer.timeout} (ISO-8601 duration after which the bank saga settles an open transfer, default
  * PT5M).
  */
@@ -49,6 +46,8 @@ public class DomainRuntimeHolder {
     private static final Logger log = LoggerFactory.getLogger(DomainRuntimeHolder.class);
 
     public enum State { STARTING, RUNNING, FAILED, CLOSED }
+
+    static final int DEFAULT_PARTITIONS = 2;
 
     @Inject
     DomainExtension extension;
@@ -107,14 +106,14 @@ public class DomainRuntimeHolder {
         Duration timeout = config.getOptionalValue("cairn.bank.transfer.timeout", String.class)
                 .map(Duration::parse).orElse(Duration.ofMinutes(5));
         DomainRuntime.Builder b = DomainRuntime.builder(LogEventStore.of(opened.engine()))
-                .partitions(config.getOptionalValue("cairn.domain.partitions", Integer.class).orElse(4))
+                .partitions(config.getOptionalValue("cairn.domain.partitions", Integer.class).orElse(DEFAULT_PARTITIONS))
                 .threadFactory(threadFactory)
                 .executor(executor)
                 .resource(TransferTimeout.class, new TransferTimeout(timeout));
         model.aggregates().forEach(b::aggregate);
         model.sagas().forEach(b::saga);
         for (Class<?> c : model.handlers()) {
-            Object bean = instance(c);
+            Object bean = ContextualInstances.of(beans, c);
             if (c.isAnnotationPresent(ProcessingGroup.class)
                     || !HandlerMethod.scan(c, bean, EventHandler.class).isEmpty()) {
                 b.eventHandler(bean);
@@ -124,25 +123,6 @@ public class DomainRuntimeHolder {
             }
         }
         return b.build();
-    }
-
-    /**
-     * The bean's own instance, not a client proxy: handler methods are called by reflection and may be
-     * package-private, which a proxy does not forward. Normal-scoped beans come from their context, dependent ones
-     * are created once (and live as long as the runtime).
-     */
-    private Object instance(Class<?> c) {
-        Set<Bean<?>> found = beans.getBeans(c);
-        if (found.isEmpty()) {
-            throw new IllegalStateException(c.getName() + " has handler methods but is not a CDI bean");
-        }
-        @SuppressWarnings("unchecked")
-        Bean<Object> bean = (Bean<Object>) beans.resolve(found);
-        CreationalContext<Object> cc = beans.createCreationalContext(bean);
-        if (bean.getScope() == Dependent.class) {
-            return beans.getReference(bean, c, cc);
-        }
-        return beans.getContext(bean.getScope()).get(bean, cc);
     }
 
     public State state() {

@@ -16,6 +16,7 @@ import io.cairn.sdk.example.bank.BankReadModel;
 import io.cairn.sdk.example.bank.MoneyTransferSaga;
 import io.cairn.sdk.example.bank.Transfer;
 import io.cairn.sdk.processing.EventHandler;
+import io.cairn.sdk.processing.HandlerMethod;
 import io.cairn.sdk.processing.ProcessingGroup;
 import io.cairn.sdk.query.QueryHandler;
 
@@ -40,8 +41,15 @@ class DomainExtensionTest {
     @ApplicationScoped
     @ProcessingGroup(value = "orders-view", topics = "orders")
     static class OrdersView {
+        private final java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+
         @EventHandler
         void on(String event) {
+            seen.add(event);
+        }
+
+        public java.util.List<String> seen() {
+            return seen;
         }
 
         @QueryHandler
@@ -71,6 +79,21 @@ class DomainExtensionTest {
             assertThat(cdi.select(MoneyTransferSaga.class).isUnsatisfied()).isTrue();
             assertThat(cdi.select(OrdersView.class).isResolvable()).isTrue();
             assertThat(cdi.select(BankReadModel.class).isResolvable()).isTrue();
+        }
+    }
+
+    @Test
+    void handlersAreCalledOnTheContextualInstanceThatTheApplicationSeesThroughItsProxy() throws Exception {
+        Weld weld = new Weld().disableDiscovery().addExtension(new DomainExtension()).addBeanClasses(OrdersView.class);
+        try (WeldContainer cdi = weld.initialize()) {
+            Object instance = ContextualInstances.of(cdi.getBeanManager(), OrdersView.class);
+            assertThat(instance.getClass()).isEqualTo(OrdersView.class);   // not the proxy subclass
+
+            HandlerMethod<EventHandler> handler = HandlerMethod.scan(OrdersView.class, instance, EventHandler.class).get(0);
+            handler.invoke("order-1 placed", type -> null);   // package-private: a proxy would not forward it
+
+            assertThat(cdi.select(OrdersView.class).get().seen()).containsExactly("order-1 placed");
+            assertThat(ContextualInstances.of(cdi.getBeanManager(), OrdersView.class)).isSameAs(instance);
         }
     }
 }

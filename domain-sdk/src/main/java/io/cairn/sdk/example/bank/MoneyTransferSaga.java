@@ -50,12 +50,12 @@ public class MoneyTransferSaga {
             commands.send(new Withdraw(fromAccount, amount, transferId));
             step = Step.WITHDRAWN;
         } catch (RuntimeException refused) {
-            fail(commands, reason("withdrawal", refused));
+            fail(commands, saga, reason("withdrawal", refused));
         }
     }
 
     @SagaEventHandler(associationProperty = "transferId")
-    void on(MoneyWithdrawn e, CommandGateway commands) {
+    void on(MoneyWithdrawn e, CommandGateway commands, SagaContext saga) {
         if (step != Step.WITHDRAWN || !e.accountId().equals(fromAccount)) {
             return;
         }
@@ -63,17 +63,17 @@ public class MoneyTransferSaga {
             commands.send(new Deposit(toAccount, amount, transferId));
             step = Step.DEPOSITED;
         } catch (RuntimeException refused) {
-            refund(commands, reason("deposit", refused));
+            refund(commands, saga, reason("deposit", refused));
         }
     }
 
     @SagaEventHandler(associationProperty = "transferId")
-    void on(MoneyDeposited e, CommandGateway commands) {
+    void on(MoneyDeposited e, CommandGateway commands, SagaContext saga) {
         if (step == Step.DEPOSITED && e.accountId().equals(toAccount)) {
-            commands.send(new CompleteTransfer(transferId));
+            settle(commands, saga, new CompleteTransfer(transferId));
         } else if (step == Step.REFUNDING && e.accountId().equals(fromAccount)) {
             step = Step.REFUNDED;
-            commands.send(new FailTransfer(transferId, failure));
+            settle(commands, saga, new FailTransfer(transferId, failure));
         }
     }
 
@@ -90,25 +90,45 @@ public class MoneyTransferSaga {
     }
 
     @DeadlineHandler(deadlineName = DEADLINE)
-    void on(TransferTimedOut d, CommandGateway commands) {
+    void on(TransferTimedOut d, CommandGateway commands, SagaContext saga) {
         switch (step) {
-            case REQUESTED -> fail(commands, "timed out before the withdrawal");
-            case WITHDRAWN -> refund(commands, "timed out before the deposit");
-            case DEPOSITED -> commands.send(new CompleteTransfer(transferId));
-            case REFUNDING -> commands.send(new Deposit(fromAccount, amount, transferId));
-            case REFUNDED -> commands.send(new FailTransfer(transferId, failure));
+            case REQUESTED -> fail(commands, saga, "timed out before the withdrawal");
+            case WITHDRAWN -> refund(commands, saga, "timed out before the deposit");
+            case DEPOSITED -> settle(commands, saga, new CompleteTransfer(transferId));
+            case REFUNDING -> refund(commands, saga, failure);
+            case REFUNDED -> settle(commands, saga, new FailTransfer(transferId, failure));
         }
     }
 
-    private void refund(CommandGateway commands, String why) {
+    private void refund(CommandGateway commands, SagaContext saga, String why) {
         failure = why;
         step = Step.REFUNDING;
-        commands.send(new Deposit(fromAccount, amount, transferId));
+        try {
+            commands.send(new Deposit(fromAccount, amount, transferId));
+        } catch (RuntimeException refused) {
+            // The source cannot take its money back (closed meanwhile): the transfer fails saying so.
+            fail(commands, saga, why + "; " + reason("refund", refused) + " (" + amount + " to be paid back to "
+                    + fromAccount + " by hand)");
+        }
     }
 
-    private void fail(CommandGateway commands, String why) {
+    private void fail(CommandGateway commands, SagaContext saga, String why) {
         failure = why;
-        commands.send(new FailTransfer(transferId, why));
+        settle(commands, saga, new FailTransfer(transferId, why));
+    }
+
+    /**
+     * Sends the transfer's outcome. If the transfer refuses it (it does not exist as an aggregate, or a deadline
+     * settled it the other way meanwhile), there is nothing left this saga can do: it ends, rather than being
+     * retried forever and blocking the transfers after it.
+     */
+    private void settle(CommandGateway commands, SagaContext saga, Object outcome) {
+        try {
+            commands.send(outcome);
+        } catch (RuntimeException refused) {
+            failure = reason("settling", refused);
+            saga.end();
+        }
     }
 
     /**

@@ -105,4 +105,33 @@ class MoneyTransferSagaTest {
                 .whenTimeElapses(TIMEOUT)
                 .expectCommands(new CompleteTransfer("t-1"));
     }
+
+    @Test
+    void aTransferThatRefusesItsOutcomeEndsTheSagaInsteadOfBlockingTheOnesAfterIt() {
+        // Records that look like bank events but were not written by the aggregates (no transfer to settle).
+        fixture.onCommand(Withdraw.class, w -> {
+                    throw new AggregateNotFoundException("BankAccount", w.accountId(), "Withdraw");
+                })
+                .onCommand(FailTransfer.class, f -> {
+                    throw new AggregateNotFoundException("Transfer", f.transferId(), "FailTransfer");
+                })
+                .whenEvent(requested)
+                .expectCommands(new Withdraw("alice", 300, "t-1"), new FailTransfer("t-1",
+                        "withdrawal refused: " + new AggregateNotFoundException("BankAccount", "alice", "Withdraw")
+                                .getMessage()))
+                .expectActiveSagas(0)
+                .expectScheduledDeadlines();
+    }
+
+    @Test
+    void aRefundTheSourceRefusesFailsTheTransferNamingTheMoneyToPayBack() {
+        fixture.onCommand(Deposit.class, d -> {
+                    throw new IllegalStateException("account " + d.accountId() + " is closed: cannot deposit");
+                })
+                .givenEvents(requested)
+                .whenEvent(new MoneyWithdrawn("alice", 300, "t-1"))
+                .expectCommands(new Deposit("bob", 300, "t-1"), new Deposit("alice", 300, "t-1"),
+                        new FailTransfer("t-1", "deposit refused: account bob is closed: cannot deposit; refund refused:"
+                                + " account alice is closed: cannot deposit (300 to be paid back to alice by hand)"));
+    }
 }
