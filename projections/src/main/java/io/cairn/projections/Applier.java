@@ -3,6 +3,7 @@ package io.cairn.projections;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.function.Supplier;
 
 import javax.sql.DataSource;
 
@@ -41,7 +42,7 @@ abstract class Applier implements AutoCloseable {
             return new Jdbc(b, ds);
         }
         if (p instanceof JpaProjection j) {
-            return new Jpa(j, JpaUnits.create(j, ds));
+            return new Jpa(j, () -> JpaUnits.create(j, ds));
         }
         throw new IllegalArgumentException(p.name() + " must implement BatchProjection or JpaProjection");
     }
@@ -73,19 +74,56 @@ abstract class Applier implements AutoCloseable {
      * The Jakarta Persistence path: an entity transaction per batch. The offsets go through the entity manager's own
      * JDBC connection ({@code unwrap(Connection.class)}, which EclipseLink hands out once a transaction has begun),
      * after a flush, so the entities and the offsets commit together.
+     *
+     * <p>The factory is replaced when it cannot make an entity manager. EclipseLink deploys a unit on the first
+     * {@code createEntityManager}, and deploying logs in to the database: a connection lost or refused at that moment
+     * leaves the unit in the state {@code DeployFailed}, in which every later call fails the same way until all its
+     * factories are closed. Keeping that factory would stall the projection for good after a database outage.
      */
     private static final class Jpa extends Applier {
         private final JpaProjection projection;
-        private final EntityManagerFactory emf;
+        private final Supplier<EntityManagerFactory> factories;
+        private EntityManagerFactory emf; // guarded by this; null until needed and after a failed one was closed
+        private boolean closed; // guarded by this
 
-        Jpa(JpaProjection projection, EntityManagerFactory emf) {
+        Jpa(JpaProjection projection, Supplier<EntityManagerFactory> factories) {
             this.projection = projection;
-            this.emf = emf;
+            this.factories = factories;
+            this.emf = factories.get(); // checks the unit now (no database needed: EclipseLink deploys lazily)
+        }
+
+        private synchronized EntityManagerFactory factory() {
+            if (closed) {
+                throw new IllegalStateException("The entity manager factory of projection " + projection.name() + " is closed");
+            }
+            if (emf == null) {
+                emf = factories.get();
+            }
+            return emf;
+        }
+
+        /** Closes a factory that failed to make an entity manager; the next batch builds a new one. */
+        private synchronized void discard(EntityManagerFactory failed) {
+            if (emf == failed) {
+                emf = null;
+                try {
+                    failed.close();
+                } catch (RuntimeException ignored) {
+                    // a factory whose deployment failed may refuse to close cleanly; it is dropped either way
+                }
+            }
         }
 
         @Override
         void apply(List<ProjectionEvent> events, String schema, BeforeCommit beforeCommit) throws SQLException {
-            EntityManager em = emf.createEntityManager();
+            EntityManagerFactory f = factory();
+            EntityManager em;
+            try {
+                em = f.createEntityManager();
+            } catch (RuntimeException e) {
+                discard(f);
+                throw e;
+            }
             EntityTransaction tx = em.getTransaction();
             try {
                 tx.begin();
@@ -115,8 +153,12 @@ abstract class Applier implements AutoCloseable {
         }
 
         @Override
-        public void close() {
-            emf.close();
+        public synchronized void close() {
+            closed = true;
+            if (emf != null) {
+                emf.close();
+                emf = null;
+            }
         }
     }
 }

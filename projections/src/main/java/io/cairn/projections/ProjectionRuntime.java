@@ -37,8 +37,13 @@ public final class ProjectionRuntime implements AutoCloseable {
     private final MetaStore meta;
     private final DeadLetters deadLetters;
     private final Map<String, Managed> projections = new LinkedHashMap<>();
+    private static final long MAX_START_BACKOFF_MS = 5_000;
     private boolean started;
+    private boolean schemaReady;
     private volatile boolean closed;
+    /** Why {@link #start} is waiting (a transient database failure), or null. */
+    private volatile String startError;
+    private volatile Instant startErrorAt;
 
     /** A registered projection: its applier, the live runner, the rebuild in progress (or last one). */
     private static final class Managed {
@@ -65,7 +70,10 @@ public final class ProjectionRuntime implements AutoCloseable {
         return config;
     }
 
-    /** Adds a projection; once the runtime has started it starts at once. */
+    /**
+     * Adds a projection; once the runtime has started it starts at once (if that fails, the projection is not
+     * registered and the exception is thrown).
+     */
     public synchronized void register(Projection p) throws SQLException {
         Sql.checkName("projection name", p.name(), 40);
         if (projections.containsKey(p.name())) {
@@ -76,21 +84,75 @@ public final class ProjectionRuntime implements AutoCloseable {
         }
         Managed m = new Managed(p, Applier.of(p, ds));
         projections.put(p.name(), m);
-        if (started) {
-            startLive(m);
+        if (started && startError == null) { // else the waiting start() starts it with the others
+            try {
+                startLive(m);
+            } catch (SQLException | RuntimeException e) {
+                projections.remove(p.name());
+                m.applier.close();
+                throw e;
+            }
         }
     }
 
-    /** Creates the meta schema when missing and starts every registered projection. */
-    public synchronized void start() throws SQLException {
-        ensureOpen();
-        Sql.inTransaction(ds, c -> {
-            meta.ensureSchema(c);
-            return null;
-        });
-        started = true;
-        for (Managed m : projections.values()) {
-            startLive(m);
+    /**
+     * Creates the meta schema when missing and starts every registered projection. While the database is
+     * unreachable (a transient failure: {@link Sql#isTransient}) it waits and tries again, 200 ms doubling up to 5 s
+     * ({@link ProjectionConfig#retryBackoff()}), logging the first failure and the recovery; meanwhile the projections
+     * not started yet report {@code WAITING_FOR_DATABASE} with the error. Any other failure is thrown. Projections
+     * that started before a failure are not started twice. A {@link #close} ends the wait (with a
+     * {@link ProjectionException}).
+     */
+    public void start() throws SQLException {
+        long backoff = Math.max(1, config.retryBackoff().toMillis());
+        long since = 0;
+        synchronized (this) {
+            while (true) {
+                ensureOpen();
+                try {
+                    if (!schemaReady) {
+                        Sql.inTransaction(ds, c -> {
+                            meta.ensureSchema(c);
+                            return null;
+                        });
+                        schemaReady = true;
+                    }
+                    started = true;
+                    for (Managed m : projections.values()) {
+                        if (m.live == null) {
+                            startLive(m);
+                        }
+                    }
+                    if (startError != null) {
+                        log.info("Projections: the database is back after {} ms, started {}",
+                                (System.nanoTime() - since) / 1_000_000, names());
+                    }
+                    startError = null;
+                    startErrorAt = null;
+                    return;
+                } catch (SQLException | RuntimeException e) {
+                    if (!Sql.isTransient(e)) {
+                        throw e;
+                    }
+                    if (startError == null) {
+                        since = System.nanoTime();
+                        log.warn("Projections cannot start, the database is unavailable (waiting, retrying with backoff "
+                                + "up to {} ms): {}", MAX_START_BACKOFF_MS, e.toString());
+                    } else {
+                        log.debug("Projections still cannot start: {}", e.toString());
+                    }
+                    startError = "waiting for the database: " + e;
+                    startErrorAt = Instant.now();
+                }
+                try {
+                    wait(backoff); // releases the monitor: status() and close() go on meanwhile
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new ProjectionException(ProjectionException.Reason.CONFLICT,
+                            "Interrupted while waiting for the database to start the projections", ie);
+                }
+                backoff = Math.min(MAX_START_BACKOFF_MS, backoff * 2);
+            }
         }
     }
 
@@ -384,12 +446,15 @@ public final class ProjectionRuntime implements AutoCloseable {
         Runner r = m.live;
         Rebuild b = m.rebuild;
         if (r == null) {
-            return new ProjectionStatus(m.projection.name(), closed ? "CLOSED" : "STARTING", 0, 0, 0, 0, null, null,
-                    List.of(), b == null ? null : b.progress());
+            String waiting = startError;
+            String state = closed ? "CLOSED" : waiting != null ? ProjectionStatus.WAITING_FOR_DATABASE : "STARTING";
+            return new ProjectionStatus(m.projection.name(), state, 0, 0, 0, 0, waiting,
+                    waiting == null ? null : startErrorAt, List.of(), b == null ? null : b.progress());
         }
         List<ProjectionStatus.PartitionStatus> parts = r.partitions();
         long lag = parts.stream().mapToLong(ProjectionStatus.PartitionStatus::lag).sum();
-        String state = closed ? "CLOSED" : r.anyStopped() ? "STOPPED" : "RUNNING";
+        String state = closed ? "CLOSED" : r.anyStopped() ? "STOPPED"
+                : r.waitingForDatabase() ? ProjectionStatus.WAITING_FOR_DATABASE : r.retrying() ? "RETRYING" : "RUNNING";
         return new ProjectionStatus(m.projection.name(), state, r.generation, r.applied(), r.eventsPerSecond(), lag,
                 r.lastError(), r.lastErrorAt(), parts, b == null ? null : b.progress());
     }
@@ -411,6 +476,7 @@ public final class ProjectionRuntime implements AutoCloseable {
             }
             closed = true;
             all = new ArrayList<>(projections.values());
+            notifyAll(); // ends a start() waiting for the database
         }
         for (Managed m : all) {
             Rebuild b = m.rebuild;

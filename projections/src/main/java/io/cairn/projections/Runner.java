@@ -64,6 +64,9 @@ final class Runner {
         long pendingSince;
         long backoffUntil;
         long backoffMs;
+        /** The last step failed (not for an event's sake) and is retried: transiently (the database) or not. */
+        volatile boolean failing;
+        volatile boolean failingTransiently;
         LongConsumer listener;
 
         Slot(PartitionLog log) {
@@ -93,6 +96,8 @@ final class Runner {
     private volatile boolean running;
     private volatile String lastError;
     private volatile Instant lastErrorAt;
+    /** When a partition of this runner first failed in the current streak of failures (0: none failing). */
+    private volatile long failingSince;
 
     Runner(Projection projection, int generation, String schema, Applier applier, ProjectionConfig config,
            LogEngine engine, DataSource ds, MetaStore meta, DeadLetters deadLetters) {
@@ -159,6 +164,16 @@ final class Runner {
 
     boolean anyStopped() {
         return slots.values().stream().anyMatch(s -> s.stopped);
+    }
+
+    /** True while a partition waits for the database to come back (a transient failure, retried with backoff). */
+    boolean waitingForDatabase() {
+        return slots.values().stream().anyMatch(s -> s.failing && s.failingTransiently && !s.stopped);
+    }
+
+    /** True while a partition retries after a failure that is neither transient nor an event's. */
+    boolean retrying() {
+        return slots.values().stream().anyMatch(s -> s.failing && !s.stopped);
     }
 
     /** Per partition of the projection's topics: position and lag (positions from the database before a claim). */
@@ -244,10 +259,14 @@ final class Runner {
                         try {
                             worked |= step(s);
                             s.backoffMs = 0;
+                            if (s.failing) {
+                                recovered(s);
+                            }
                         } catch (FencedException f) {
                             log.warn("Projection {} lost {}: {}", projection.name(), s.id(), f.getMessage());
                             error("fenced", f);
                             s.stopped = true;
+                            s.failing = false;
                         } catch (SQLException | RuntimeException e) {
                             // The outcome of the failed transaction may be unknown (a connection lost while its
                             // COMMIT was on the way could have committed): take the partition again, which reads
@@ -257,7 +276,7 @@ final class Runner {
                                     : Math.min(MAX_BACKOFF_MS, s.backoffMs * 2);
                             s.backoffUntil = System.nanoTime() + s.backoffMs * 1_000_000L;
                             error(s.id(), e);
-                            log.warn("Projection {} {}: {} (retrying in {} ms)", projection.name(), s.id(), e, s.backoffMs);
+                            failed(s, e);
                         }
                     }
                     if (!worked && running) {
@@ -268,6 +287,43 @@ final class Runner {
                 for (Slot s : mine) {
                     unlisten(s);
                 }
+            }
+        }
+
+        /**
+         * Logs a failure streak clearly but once: the first failure of a partition at WARN (saying whether the
+         * database is away), the retries after it at DEBUG.
+         */
+        private void failed(Slot s, Exception e) {
+            boolean transientFailure = Sql.isTransient(e);
+            if (!s.failing) {
+                if (failingSince == 0) {
+                    failingSince = System.nanoTime();
+                }
+                if (transientFailure) {
+                    log.warn("Projection {} {}: the database is unavailable ({}); waiting, retrying every {} ms doubling "
+                            + "up to {} ms", projection.name(), s.id(), e, s.backoffMs, MAX_BACKOFF_MS);
+                } else {
+                    log.warn("Projection {} {}: {} (retrying in {} ms, doubling up to {} ms)", projection.name(), s.id(),
+                            e, s.backoffMs, MAX_BACKOFF_MS, e);
+                }
+            } else {
+                log.debug("Projection {} {}: still failing: {} (retrying in {} ms)", projection.name(), s.id(), e,
+                        s.backoffMs);
+            }
+            s.failingTransiently = transientFailure;
+            s.failing = true;
+        }
+
+        private void recovered(Slot s) {
+            s.failing = false;
+            long since = failingSince;
+            if (since != 0 && slots.values().stream().noneMatch(o -> o.failing)) {
+                failingSince = 0;
+                log.info("Projection {}: the database is back after {} ms; continuing from the committed offsets",
+                        projection.name(), (System.nanoTime() - since) / 1_000_000);
+            } else {
+                log.debug("Projection {} {}: recovered, continuing at offset {}", projection.name(), s.id(), s.next);
             }
         }
 

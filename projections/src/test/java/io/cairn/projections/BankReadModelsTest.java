@@ -4,8 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+
+import javax.sql.DataSource;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -66,5 +73,42 @@ class BankReadModelsTest {
             List<ProjectionStatus> all = rt.status();
             return all.stream().allMatch(s -> s.lag() == 0 && !s.partitions().isEmpty());
         });
+    }
+
+    /**
+     * The exact wait: until, for every projection and partition, the offset committed in the database (not the
+     * runtime's memory) is the partition's end, i.e. every event is in the views (call it once nothing is appended).
+     */
+    static void awaitCommittedToEnd(ProjectionRuntime rt, DataSource ds, Duration atMost) {
+        await().atMost(atMost).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> {
+            for (ProjectionStatus s : rt.status()) {
+                if (s.partitions().isEmpty() || s.generation() == 0) {
+                    return false;
+                }
+                Map<String, Long> stored = new HashMap<>();
+                try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT topic, "
+                        + "partition, next_offset FROM " + rt.config().metaSchema() + ".offsets WHERE projection = ? "
+                        + "AND generation = ?")) {
+                    ps.setString(1, s.name());
+                    ps.setInt(2, s.generation());
+                    try (ResultSet r = ps.executeQuery()) {
+                        while (r.next()) {
+                            stored.put(r.getString(1) + "-" + r.getInt(2), r.getLong(3));
+                        }
+                    }
+                }
+                for (ProjectionStatus.PartitionStatus p : s.partitions()) {
+                    long committed = Math.max(0, stored.getOrDefault(p.topic() + "-" + p.partition(), 0L));
+                    if (committed != p.endOffset()) {
+                        return false;
+                    }
+                }
+            }
+            return true;
+        });
+    }
+
+    static void awaitCommittedToEnd(ProjectionRuntime rt, DataSource ds) {
+        awaitCommittedToEnd(rt, ds, Duration.ofSeconds(60));
     }
 }

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.postgresql.ds.PGSimpleDataSource;
 
 import io.cairn.projections.bank.AccountBalancesProjection;
 import io.cairn.projections.bank.BankProjections;
@@ -158,6 +159,7 @@ class CrashAndOutageTest {
             }
             await().atMost(Duration.ofSeconds(60)).until(() -> rt.status().stream().anyMatch(s -> s.lastError() != null));
             BankReadModelsTest.awaitCaughtUp(rt);
+            BankReadModelsTest.awaitCommittedToEnd(rt, db.ds);
             assertThat(db.count("SELECT count(*) FROM outage.seen")).isEqualTo(bank.totalEvents());
             assertThat(db.count("SELECT count(*) FROM (SELECT DISTINCT topic, partition, event_offset FROM outage.seen) d"))
                     .isEqualTo(bank.totalEvents());
@@ -165,6 +167,36 @@ class CrashAndOutageTest {
             assertThat(db.rows("SELECT account_id, balance FROM outage.account_balances ORDER BY account_id"))
                     .isEqualTo(bank.expectedBalances());
             assertThat(rt.status()).allSatisfy(s -> assertThat(s.state()).isEqualTo("RUNNING"));
+        }
+    }
+
+    /**
+     * Regression (the outage test above found it at random): a batch whose COMMIT happened but whose answer was lost
+     * with the connection must not be applied a second time when the worker retries. A relay cuts the connection
+     * right after the server answered the first batch's COMMIT, so this happens every run. Retrying the batch from
+     * memory added its deposits to the balances twice.
+     */
+    @Test
+    void aBatchWhoseCommitAnswerWasLostIsNotAppliedTwice(@TempDir Path dir) throws Exception {
+        try (CommitDroppingProxy proxy = new CommitDroppingProxy("127.0.0.1", 5432);
+             BankFixture bank = new BankFixture(dir, 3, 23)) {
+            PGSimpleDataSource viaProxy = new PGSimpleDataSource();
+            viaProxy.setUrl("jdbc:postgresql://127.0.0.1:" + proxy.port() + "/" + db.name);
+            viaProxy.setUser("postgres");
+            try (ProjectionRuntime rt = new ProjectionRuntime(bank.engine, viaProxy, config("lost", "lost"))) {
+                rt.register(new AccountBalancesProjection());
+                rt.start(); // its transactions are done: the next COMMIT is a batch's (claims run in auto-commit)
+                proxy.arm();
+                bank.generate(30, 3000);
+                await().atMost(Duration.ofSeconds(60)).until(() -> proxy.dropped() == 1);
+                BankReadModelsTest.awaitCaughtUp(rt);
+                BankReadModelsTest.awaitCommittedToEnd(rt, db.ds);
+                assertThat(rt.status(AccountBalancesProjection.NAME).lastError()).isNotNull();
+                assertThat(rt.status(AccountBalancesProjection.NAME).state()).isEqualTo("RUNNING");
+            }
+            assertThat(db.rows("SELECT account_id, balance FROM lost.account_balances ORDER BY account_id"))
+                    .isEqualTo(bank.expectedBalances());
+            assertThat(db.count("SELECT sum(deposits + withdrawals) FROM lost.account_balances")).isEqualTo(bank.moneyEvents);
         }
     }
 
