@@ -62,7 +62,7 @@ final class Runner {
         final List<ProjectionEvent> pending = new ArrayList<>();
         long readPosition;
         long pendingSince;
-        long backoffUntil;
+        volatile long backoffUntil; // other workers end it early once the database answers again
         long backoffMs;
         /** The last step failed (not for an event's sake) and is retried: transiently (the database) or not. */
         volatile boolean failing;
@@ -90,7 +90,7 @@ final class Runner {
     private final MetaStore meta;
     private final DeadLetters deadLetters;
     private final Map<String, Slot> slots = new ConcurrentHashMap<>();
-    private final List<Thread> threads = new ArrayList<>();
+    private final List<Thread> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final AtomicLong applied = new AtomicLong();
     private final Rate rate = new Rate();
     private volatile boolean running;
@@ -317,6 +317,14 @@ final class Runner {
 
         private void recovered(Slot s) {
             s.failing = false;
+            // The database answers again: partitions backing off after a transient failure retry now, not up to
+            // MAX_BACKOFF_MS later (their workers are woken up).
+            for (Slot o : slots.values()) {
+                if (o.failing && o.failingTransiently) {
+                    o.backoffUntil = 0;
+                }
+            }
+            threads.forEach(LockSupport::unpark);
             long since = failingSince;
             if (since != 0 && slots.values().stream().noneMatch(o -> o.failing)) {
                 failingSince = 0;

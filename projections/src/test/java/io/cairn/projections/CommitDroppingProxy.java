@@ -24,6 +24,8 @@ final class CommitDroppingProxy implements AutoCloseable {
     private final String targetHost;
     private final int targetPort;
     private final AtomicBoolean armed = new AtomicBoolean();
+    private final AtomicBoolean cutNextConnection = new AtomicBoolean();
+    private final AtomicInteger cut = new AtomicInteger();
     private final AtomicInteger dropped = new AtomicInteger();
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final Thread acceptor;
@@ -46,6 +48,19 @@ final class CommitDroppingProxy implements AutoCloseable {
         armed.set(true);
     }
 
+    /**
+     * The next connection opened is let through its login, then cut when it sends its first statement (the server
+     * then sees a client gone; the client an I/O error).
+     */
+    void cutNextConnectionAtFirstStatement() {
+        cutNextConnection.set(true);
+    }
+
+    /** Connections cut at their first statement so far. */
+    int cut() {
+        return cut.get();
+    }
+
     /** Commits whose answer was dropped so far. */
     int dropped() {
         return dropped.get();
@@ -59,20 +74,27 @@ final class CommitDroppingProxy implements AutoCloseable {
                 sockets.add(client);
                 sockets.add(upstream);
                 AtomicBoolean commitSent = new AtomicBoolean();
-                pump(client, upstream, commitSent, true);
-                pump(upstream, client, commitSent, false);
+                boolean cutIt = cutNextConnection.compareAndSet(true, false);
+                pump(client, upstream, commitSent, true, cutIt);
+                pump(upstream, client, commitSent, false, false);
             } catch (IOException e) {
                 return; // closed
             }
         }
     }
 
-    private void pump(Socket from, Socket to, AtomicBoolean commitSent, boolean toServer) {
+    private void pump(Socket from, Socket to, AtomicBoolean commitSent, boolean toServer, boolean cutAtFirstStatement) {
         Thread t = new Thread(() -> {
             byte[] buf = new byte[64 * 1024];
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int n;
                 while ((n = in.read(buf)) >= 0) {
+                    if (cutAtFirstStatement && n > 0 && (buf[0] == 'P' || buf[0] == 'Q')) {
+                        cut.incrementAndGet(); // a statement (Parse or Query), not the SSL request or the start-up
+                        closeQuietly(from);
+                        closeQuietly(to);
+                        return;
+                    }
                     if (!toServer && commitSent.get()) {
                         dropped.incrementAndGet(); // the server answered the COMMIT: it is done; the client never hears it
                         closeQuietly(from);

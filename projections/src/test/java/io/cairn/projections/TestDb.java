@@ -17,10 +17,24 @@ import org.postgresql.ds.PGSimpleDataSource;
 final class TestDb implements AutoCloseable {
     private static final String ADMIN_URL = "jdbc:postgresql://127.0.0.1:5432/postgres";
     final String name;
-    final PGSimpleDataSource ds = new PGSimpleDataSource();
+    final PGSimpleDataSource ds;
+    private final boolean owned;
+
+    /** Queries on a database of someone else's (a private cluster's): nothing is created, nothing dropped. */
+    static TestDb on(PGSimpleDataSource ds) {
+        return new TestDb(ds);
+    }
+
+    private TestDb(PGSimpleDataSource ds) {
+        this.name = ds.getDatabaseName();
+        this.ds = ds;
+        this.owned = false;
+    }
 
     TestDb(String name) throws SQLException {
         this.name = name;
+        this.ds = new PGSimpleDataSource();
+        this.owned = true;
         try (Connection c = DriverManager.getConnection(ADMIN_URL, "postgres", null); Statement st = c.createStatement()) {
             st.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
             st.execute("CREATE DATABASE " + name);
@@ -62,6 +76,9 @@ final class TestDb implements AutoCloseable {
 
     @Override
     public void close() throws SQLException {
+        if (!owned) {
+            return;
+        }
         try (Connection c = DriverManager.getConnection(ADMIN_URL, "postgres", null); Statement st = c.createStatement()) {
             st.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
         }
