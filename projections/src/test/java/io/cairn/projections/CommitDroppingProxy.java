@@ -13,10 +13,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A TCP relay between the PostgreSQL JDBC driver and a real PostgreSQL that, once {@link #arm armed}, lets the next
- * {@code COMMIT} through to the server, waits for the server's answer (so the commit has happened) and then cuts the
- * connection instead of passing the answer on: the client sees its commit fail although it succeeded, which is what a
- * connection lost during a commit does. Everything else is relayed unchanged.
+ * A TCP relay between the PostgreSQL JDBC driver and a real PostgreSQL that injects two faults on request. Once
+ * {@link #arm armed}, it lets the next {@code COMMIT} through to the server, waits for the server's answer (so the
+ * commit has happened) and then cuts the connection instead of passing the answer on: the client sees its commit fail
+ * although it succeeded, which is what a connection lost during a commit does. And it can cut a chosen new connection
+ * at its first statement ({@link #cutConnectionAtFirstStatement}). Everything else is relayed unchanged.
  */
 final class CommitDroppingProxy implements AutoCloseable {
     private static final byte[] COMMIT = "COMMIT".getBytes(StandardCharsets.US_ASCII);
@@ -24,7 +25,7 @@ final class CommitDroppingProxy implements AutoCloseable {
     private final String targetHost;
     private final int targetPort;
     private final AtomicBoolean armed = new AtomicBoolean();
-    private final AtomicBoolean cutNextConnection = new AtomicBoolean();
+    private final AtomicInteger connectionsUntilCut = new AtomicInteger();
     private final AtomicInteger cut = new AtomicInteger();
     private final AtomicInteger dropped = new AtomicInteger();
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
@@ -49,11 +50,11 @@ final class CommitDroppingProxy implements AutoCloseable {
     }
 
     /**
-     * The next connection opened is let through its login, then cut when it sends its first statement (the server
-     * then sees a client gone; the client an I/O error).
+     * The {@code n}th connection opened from now on is let through its login, then cut when it sends its first
+     * statement (the server sees a client gone, the client an I/O error); the others are relayed as usual.
      */
-    void cutNextConnectionAtFirstStatement() {
-        cutNextConnection.set(true);
+    void cutConnectionAtFirstStatement(int n) {
+        connectionsUntilCut.set(n);
     }
 
     /** Connections cut at their first statement so far. */
@@ -74,7 +75,7 @@ final class CommitDroppingProxy implements AutoCloseable {
                 sockets.add(client);
                 sockets.add(upstream);
                 AtomicBoolean commitSent = new AtomicBoolean();
-                boolean cutIt = cutNextConnection.compareAndSet(true, false);
+                boolean cutIt = connectionsUntilCut.get() > 0 && connectionsUntilCut.decrementAndGet() == 0;
                 pump(client, upstream, commitSent, true, cutIt);
                 pump(upstream, client, commitSent, false, false);
             } catch (IOException e) {

@@ -200,6 +200,35 @@ class CrashAndOutageTest {
         }
     }
 
+    /**
+     * Regression (a stress run of the outage test found it): EclipseLink deploys a JPA projection's unit on the first
+     * {@code createEntityManager} and logs in with two connections; when the second fails after the first succeeded,
+     * the unit stays {@code DeployFailed} until its factory is closed. The applier must replace the factory, or the
+     * projection never applies anything again. The relay cuts that second connection.
+     */
+    @Test
+    void aJpaUnitWhoseDeploymentFailedIsBuiltAgain(@TempDir Path dir) throws Exception {
+        try (CommitDroppingProxy proxy = new CommitDroppingProxy("127.0.0.1", 5432);
+             BankFixture bank = new BankFixture(dir, 2, 29)) {
+            PGSimpleDataSource viaProxy = new PGSimpleDataSource();
+            viaProxy.setUrl("jdbc:postgresql://127.0.0.1:" + proxy.port() + "/" + db.name);
+            viaProxy.setUser("postgres");
+            try (ProjectionRuntime rt = new ProjectionRuntime(bank.engine, viaProxy, ProjectionConfig.builder()
+                    .metaSchema("deploy").readSchema("deploy").workers(1).retryBackoff(Duration.ofMillis(50)).build())) {
+                rt.register(new TransactionHistoryProjection());
+                rt.start();
+                // Both partitions claimed, nothing to apply: the worker opens no connection until events arrive.
+                await().atMost(Duration.ofSeconds(30)).until(() -> db.count("SELECT count(*) FROM deploy.offsets") == 2);
+                proxy.cutConnectionAtFirstStatement(2);
+                bank.generate(10, 300);
+                await().atMost(Duration.ofSeconds(30)).until(() -> proxy.cut() == 1);
+                BankReadModelsTest.awaitCommittedToEnd(rt, db.ds, Duration.ofSeconds(30));
+                assertThat(rt.status(TransactionHistoryProjection.NAME).lastError()).isNotNull();
+            }
+            assertThat(db.count("SELECT count(*) FROM deploy.transaction_history")).isEqualTo(bank.moneyEvents);
+        }
+    }
+
     @Test
     void aStaleWorkerIsFencedAndNothingIsAppliedTwice(@TempDir Path dir) throws Exception {
         try (BankFixture bank = new BankFixture(dir, 2, 13)) {

@@ -120,7 +120,8 @@ class PostgresRestartTest {
     /**
      * start() with the database down waits (status WAITING_FOR_DATABASE) instead of failing, and goes on once it is
      * back. Then the first batch of the JPA projection meets an outage: EclipseLink deploys its unit on that first
-     * use and logs in, which fails; the factory must be replaced, or the projection never applies anything again.
+     * use and its login is refused. (A login refused outright leaves the unit retryable; one that fails half-way
+     * leaves it DeployFailed: CrashAndOutageTest.aJpaUnitWhoseDeploymentFailedIsBuiltAgain.)
      */
     @Test
     void startWaitsForTheDatabaseAndAJpaProjectionFirstUsedDuringAnOutageRecovers(@TempDir Path dir) throws Exception {
