@@ -24,7 +24,7 @@ async function post(path) {
 
 function statePill(h, state) {
   const kind = state === 'RUNNING' ? 'good' : state === 'STOPPED' ? 'bad' : state === 'CLOSED' ? 'off' : 'warn';
-  return h('span', {class: 'pill ' + kind}, state.toLowerCase());
+  return h('span', {class: 'pill ' + kind}, state.toLowerCase().replace(/_/g, ' '));
 }
 
 function rebuildBox(h, {fmtInt, fmtShort}, b) {

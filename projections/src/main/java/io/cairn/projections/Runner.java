@@ -256,10 +256,11 @@ final class Runner {
                         if (s.stopped || now < s.backoffUntil) {
                             continue;
                         }
+                        boolean wasFailing = s.failing;
                         try {
                             worked |= step(s);
                             s.backoffMs = 0;
-                            if (s.failing) {
+                            if (wasFailing) {
                                 recovered(s);
                             }
                         } catch (FencedException f) {
@@ -316,7 +317,7 @@ final class Runner {
         }
 
         private void recovered(Slot s) {
-            s.failing = false;
+            s.failing = false; // cleared by the claim already, unless the failure came after it
             // The database answers again: partitions backing off after a transient failure retry now, not up to
             // MAX_BACKOFF_MS later (their workers are woken up).
             for (Slot o : slots.values()) {
@@ -426,6 +427,7 @@ final class Runner {
                 s.readPosition = s.next;
                 s.pending.clear();
                 s.claimed = true;
+                s.failing = false; // the database answers: status RUNNING before anything is applied (and visible)
             }
         }
 

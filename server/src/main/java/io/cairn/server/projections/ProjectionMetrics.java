@@ -48,6 +48,8 @@ public class ProjectionMetrics {
     private static final Metadata APPLIED = meta("cairn.projection.applied", "Events applied since the server started");
     private static final Metadata GENERATION = meta("cairn.projection.generation", "Generation of the tables readers see");
     private static final Metadata STOPPED = meta("cairn.projection.stopped", "1 when a poison event stopped a partition");
+    private static final Metadata WAITING = meta("cairn.projection.waiting.for.database",
+            "1 while the projection waits for the database to come back (it retries with backoff)");
     private static final Metadata REBUILD = meta("cairn.projection.rebuild.progress", "Rebuild: events done / total (0..1)");
     private static final Metadata REBUILD_ETA = meta("cairn.projection.rebuild.eta.seconds", "Rebuild: seconds left at the current rate (-1 unknown)");
     private static final Metadata REBUILD_RATE = meta("cairn.projection.rebuild.events.per.second", "Rebuild: events per second");
@@ -134,6 +136,7 @@ public class ProjectionMetrics {
                 registry.gauge(APPLIED, () -> of(n, ProjectionStatus::applied), t);
                 registry.gauge(GENERATION, () -> of(n, ProjectionStatus::generation), t);
                 registry.gauge(STOPPED, () -> of(n, s -> "STOPPED".equals(s.state()) ? 1 : 0), t);
+                registry.gauge(WAITING, () -> of(n, s -> ProjectionStatus.WAITING_FOR_DATABASE.equals(s.state()) ? 1 : 0), t);
                 registry.gauge(REBUILD, () -> rebuild(n, ProjectionStatus.RebuildProgress::fraction), t);
                 registry.gauge(REBUILD_ETA, () -> rebuild(n, ProjectionStatus.RebuildProgress::etaSeconds), t);
                 registry.gauge(REBUILD_RATE, () -> rebuild(n, ProjectionStatus.RebuildProgress::eventsPerSecond), t);
@@ -142,7 +145,7 @@ public class ProjectionMetrics {
         for (String n : Set.copyOf(names)) {
             if (!nowNames.contains(n)) {
                 names.remove(n);
-                for (Metadata m : List.of(RATE, APPLIED, GENERATION, STOPPED, REBUILD, REBUILD_ETA, REBUILD_RATE)) {
+                for (Metadata m : List.of(RATE, APPLIED, GENERATION, STOPPED, WAITING, REBUILD, REBUILD_ETA, REBUILD_RATE)) {
                     registry.remove(new MetricID(m.getName(), new Tag("projection", n)));
                 }
             }

@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 
 import io.cairn.projections.Projection;
 import io.cairn.projections.ProjectionRuntime;
+import io.cairn.projections.ProjectionStatus;
 import io.cairn.projections.bank.BankProjections;
 import io.cairn.server.EngineOpened;
 import io.cairn.server.db.Platform;
@@ -33,7 +34,10 @@ import io.cairn.server.db.Platform;
  * tried again every {@link #RETRY_SECONDS} seconds. It closes the runtime before the application's beans are
  * destroyed, so no worker outlives the engine it reads.
  *
- * <p>States: WAITING (for the engine) → STARTING → RUNNING, or DISABLED, or FAILED (bad settings) → CLOSED.
+ * <p>States: WAITING (for the engine) → STARTING → RUNNING, or DISABLED, or FAILED (bad settings) → CLOSED. A start
+ * waits for an unreachable database inside {@link ProjectionRuntime#start()} (with backoff), and each projection's
+ * own status says {@code WAITING_FOR_DATABASE} meanwhile, and again whenever the database goes away later;
+ * {@link #detail()} names them.
  */
 @ApplicationScoped
 public class ProjectionsHost {
@@ -108,6 +112,9 @@ public class ProjectionsHost {
                 log.info("Projections running: {} (views in schema {})", rt.names(), rt.config().readSchema());
                 return;
             } catch (Exception e) {
+                if (state != State.STARTING) {
+                    return; // closed while starting (close() also ends a start() waiting for the database)
+                }
                 detail = "starting, the database is not ready: " + e.getMessage();
                 log.warn("Projections could not start (retrying in {} s): {}", RETRY_SECONDS, e.toString());
                 try {
@@ -137,8 +144,24 @@ public class ProjectionsHost {
         return state;
     }
 
+    /**
+     * What the state means now. While starting or running, projections that wait for the database (it is down, or
+     * went away: they retry with backoff) are named with the reason, so the overview says so in one line.
+     */
     public String detail() {
-        return detail;
+        String d = detail;
+        ProjectionRuntime rt = runtime;
+        State s = state;
+        if (rt == null || (s != State.STARTING && s != State.RUNNING)) {
+            return d;
+        }
+        List<ProjectionStatus> waiting = rt.status().stream()
+                .filter(p -> ProjectionStatus.WAITING_FOR_DATABASE.equals(p.state())).toList();
+        if (waiting.isEmpty()) {
+            return d;
+        }
+        return d + "; waiting for the database: " + waiting.stream().map(ProjectionStatus::name).toList()
+                + (waiting.get(0).lastError() == null ? "" : " (" + waiting.get(0).lastError() + ")");
     }
 
     /** The runtime once registered (it may still be starting), else null. */
