@@ -75,15 +75,17 @@ abstract class Applier implements AutoCloseable {
      * JDBC connection ({@code unwrap(Connection.class)}, which EclipseLink hands out once a transaction has begun),
      * after a flush, so the entities and the offsets commit together.
      *
-     * <p>The factory is replaced when it cannot make an entity manager. EclipseLink deploys a unit on the first
-     * {@code createEntityManager}, and deploying logs in to the database: a connection lost or refused at that moment
-     * leaves the unit in the state {@code DeployFailed}, in which every later call fails the same way until all its
-     * factories are closed. Keeping that factory would stall the projection for good after a database outage.
+     * <p>The factory is replaced when it cannot make its first entity manager. EclipseLink deploys a unit on the
+     * first {@code createEntityManager}, and deploying logs in to the database with two connections: when the second
+     * fails after the first succeeded (the database going away at that moment), the unit stays {@code DeployFailed},
+     * and every later call fails the same way until all its factories are closed. Keeping that factory would stall
+     * the projection for good after a database outage. (A login refused outright leaves the unit retryable.)
      */
     private static final class Jpa extends Applier {
         private final JpaProjection projection;
         private final Supplier<EntityManagerFactory> factories;
         private EntityManagerFactory emf; // guarded by this; null until needed and after a failed one was closed
+        private boolean deployed; // guarded by this: emf has made an entity manager
         private boolean closed; // guarded by this
 
         Jpa(JpaProjection projection, Supplier<EntityManagerFactory> factories) {
@@ -98,19 +100,29 @@ abstract class Applier implements AutoCloseable {
             }
             if (emf == null) {
                 emf = factories.get();
+                deployed = false;
             }
             return emf;
         }
 
-        /** Closes a factory that failed to make an entity manager; the next batch builds a new one. */
+        /**
+         * Closes a factory that failed to make its first entity manager (its deployment failed); the next batch
+         * builds a new one. A factory that has worked before is kept: other workers may be using it.
+         */
         private synchronized void discard(EntityManagerFactory failed) {
-            if (emf == failed) {
+            if (emf == failed && !deployed) {
                 emf = null;
                 try {
                     failed.close();
                 } catch (RuntimeException ignored) {
                     // a factory whose deployment failed may refuse to close cleanly; it is dropped either way
                 }
+            }
+        }
+
+        private synchronized void deployed(EntityManagerFactory f) {
+            if (emf == f) {
+                deployed = true;
             }
         }
 
@@ -124,6 +136,7 @@ abstract class Applier implements AutoCloseable {
                 discard(f);
                 throw e;
             }
+            deployed(f);
             EntityTransaction tx = em.getTransaction();
             try {
                 tx.begin();
