@@ -37,6 +37,8 @@ public final class ProjectionRuntime implements AutoCloseable {
     private final MetaStore meta;
     private final DeadLetters deadLetters;
     private final Map<String, Managed> projections = new LinkedHashMap<>();
+    /** The projections in registration order, for status() without the monitor (start() may hold it long). */
+    private volatile List<Managed> registered = List.of();
     private static final long MAX_START_BACKOFF_MS = 5_000;
     private boolean started;
     private boolean schemaReady;
@@ -84,11 +86,13 @@ public final class ProjectionRuntime implements AutoCloseable {
         }
         Managed m = new Managed(p, Applier.of(p, ds));
         projections.put(p.name(), m);
+        registered = List.copyOf(projections.values());
         if (started && startError == null) { // else the waiting start() starts it with the others
             try {
                 startLive(m);
             } catch (SQLException | RuntimeException e) {
                 projections.remove(p.name());
+                registered = List.copyOf(projections.values());
                 m.applier.close();
                 throw e;
             }
@@ -431,11 +435,7 @@ public final class ProjectionRuntime implements AutoCloseable {
     // ------------------------------------------------------------------------------------------------- status
 
     public List<ProjectionStatus> status() {
-        List<Managed> all;
-        synchronized (this) {
-            all = new ArrayList<>(projections.values());
-        }
-        return all.stream().map(this::status).toList();
+        return registered.stream().map(this::status).toList();
     }
 
     public ProjectionStatus status(String name) {
