@@ -67,7 +67,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * <ul>
  *   <li>appends: conditional produces over the Kafka protocol (the {@code cairn-expected-sequence} header, one record
  *   batch per append, acks=all, idempotent producers); a conflict comes back as {@link ConcurrencyConflictException};</li>
- *   <li>{@link #read}, {@link #readLast}, {@link #lastSequence}: REST ({@code GET /api/aggregates/{topic}/{id}/events}),
+ *   <li>{@link #read}, {@link #readLast}, {@link #lastSequence}: REST ({@code GET /api/aggregates/{topic}/events?aggregateId=}),
  *   served by the server's per-partition aggregate index, so only the aggregate's own batches are read;</li>
  *   <li>{@link #readPartition}, {@link #endOffset}, {@link #partitionCount}: Kafka consumers (assign, seek, poll);</li>
  *   <li>{@link #ensureTopic}: Kafka's CreateTopics with the topic configs the in-process store uses.</li>
@@ -114,7 +114,9 @@ public final class RemoteEventStore implements EventStore, AutoCloseable {
         this.timeout = b.timeout;
         this.maxAppendBytes = b.maxAppendBytes;
         this.kafkaProperties = Map.copyOf(b.kafkaProperties);
-        this.http = HttpClient.newBuilder().connectTimeout(b.timeout).build();
+        // HTTP/1.1: the client's default h2c upgrade on plain http made Liberty fail requests under concurrency
+        // (they lost their scheme and came back as 400s without a body).
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(b.timeout).build();
         this.producerPermits = new Semaphore(b.producers);
         this.asyncAppends = Executors.newFixedThreadPool(b.producers, r -> {
             Thread t = new Thread(r, "cairn-remote-append-" + clientIds.incrementAndGet());
@@ -393,11 +395,17 @@ public final class RemoteEventStore implements EventStore, AutoCloseable {
         checkOpen();
         EventRecords.checkAggregateId(aggregateId);
         checkTopicName(topic);
-        URI uri = aggregatesBase.resolve(pathSegment(topic) + "/" + pathSegment(aggregateId) + "/events?" + query
+        // The id goes in the query: a URL path cannot carry every id (the server refuses '/', '\\', '#', '..').
+        URI uri = aggregatesBase.resolve(encode(topic) + "/events?aggregateId=" + encode(aggregateId) + "&" + query
                 + "&payloadEncoding=base64");
         HttpResponse<byte[]> response = send(HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json").GET().build());
         JsonNode body = json(response);
         if (response.statusCode() != 200) {
+            if (!body.has("detail") && !body.has("title")) { // not the server's problem document: say what came
+                String text = new String(response.body(), StandardCharsets.UTF_8);
+                body = JSON.createObjectNode().put("detail", "HTTP " + response.statusCode() + " from " + uri
+                        + (text.isBlank() ? "" : ": " + (text.length() > 300 ? text.substring(0, 300) + "..." : text)));
+            }
             throw httpError(response.statusCode(), body, "Loading aggregate '" + aggregateId + "' of " + topic);
         }
         String aggregateType = topic;
@@ -431,7 +439,14 @@ public final class RemoteEventStore implements EventStore, AutoCloseable {
 
     private static JsonNode json(HttpResponse<byte[]> response) {
         try {
-            return JSON.readTree(response.body());
+            JsonNode node = JSON.readTree(response.body());
+            if (node != null && node.isObject()) {
+                return node;
+            }
+            if (response.statusCode() == 200) {
+                throw new LogException("The server's answer from " + response.uri() + " is not a JSON object");
+            }
+            return JSON.createObjectNode();
         } catch (IOException e) {
             if (response.statusCode() == 200) {
                 throw new LogException("The server's answer from " + response.uri() + " is not JSON: " + e.getMessage(), e);
@@ -452,8 +467,8 @@ public final class RemoteEventStore implements EventStore, AutoCloseable {
         };
     }
 
-    /** A path segment, percent-encoded (URLEncoder's '+' for a space is a literal '+' in a path). */
-    private static String pathSegment(String s) {
+    /** Percent-encoded for a path segment or a query value (a space as %20: '+' means a space only in forms). */
+    private static String encode(String s) {
         return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
     }
 

@@ -85,6 +85,25 @@ public class AggregatesResource {
         return AggregateEvents.read(store(), topic, id, fromSequence, last, payloadEncoding);
     }
 
+    @GET
+    @Path("{topic}/events")
+    @Operation(summary = "Load an aggregate's events, its id in the query",
+            description = "As GET {topic}/{id}/events, for any aggregate id: the server refuses some in a URL path "
+                    + "(ids holding '/', '\\' or '#', and the ids '.' and '..'). Remote event stores use this form.")
+    @APIResponse(responseCode = "200", description = "The events and the aggregate's last sequence (-1: no events)")
+    @APIResponse(responseCode = "400", description = "aggregateId is missing or invalid, or another parameter is bad",
+            content = @Content(mediaType = Problem.MEDIA_TYPE))
+    @APIResponse(responseCode = "404", description = "Unknown topic", content = @Content(mediaType = Problem.MEDIA_TYPE))
+    public JsonObject readByQuery(@PathParam("topic") String topic,
+                                  @Parameter(description = "the aggregate id", required = true) @QueryParam("aggregateId") String id,
+                                  @QueryParam("fromSequence") String fromSequence, @QueryParam("last") String last,
+                                  @QueryParam("payloadEncoding") String payloadEncoding) {
+        if (id == null) {
+            throw AggregateJson.invalid("Query parameter aggregateId is required");
+        }
+        return AggregateEvents.read(store(), topic, id, fromSequence, last, payloadEncoding);
+    }
+
     private LogEventStore store() {
         return LogEventStore.of(holder.engine());
     }
