@@ -284,6 +284,34 @@ class RemoteEventStoreIT {
         }
     }
 
+    @Test
+    void aSagaWithADeadlineRunsInThisJvmOnTheRemoteStore() {
+        DomainRuntime runtime = DomainRuntime.builder(store)
+                .partitions(2)
+                .aggregate(ItParcels.Parcel.class)
+                .saga(ItParcels.DeliverySaga.class)
+                .build();
+        runtime.start();
+        try {
+            List<String> parcels = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                String id = unique("parcel");
+                parcels.add(id);
+                runtime.commandGateway().send(new ItParcels.SendParcel(id, 500));
+            }
+            // the saga's processor (Kafka consumer) starts each saga, its deadline fires here, its command goes back
+            for (String id : parcels) {
+                await().atMost(WAIT).untilAsserted(() -> assertThat(store.read(ItParcels.TOPIC, id, 0))
+                        .extracting(StoredEvent::eventType).containsExactly("ParcelSent", "ParcelDelivered"));
+            }
+            // sagas and deadlines live on the server, in its compacted topics
+            assertThat(store.partitionCount("cairn-sagas")).isPositive();
+            assertThat(store.partitionCount("cairn-deadlines")).isPositive();
+        } finally {
+            runtime.close();
+        }
+    }
+
     /** The exception {@code r} throws and its causes. */
     private static List<Throwable> failure(Runnable r) {
         List<Throwable> chain = new ArrayList<>();
