@@ -137,21 +137,24 @@ public final class SagaManager implements EventConsumer, DeadlineManager.Target 
         Association association = new Association(
                 h.annotation().keyName().isEmpty() ? property : h.annotation().keyName(), value.toString());
         String position = topic + ":" + event.partition();
+        boolean starts = h.method().isAnnotationPresent(StartSaga.class);
+        String id = sagaClass.getSimpleName() + "-" + topic + "-" + event.partition() + "-" + event.offset();
         // Locked by association value: an event that a saga's own start handler caused (on another partition's
-        // thread) waits until that saga is saved and indexed, instead of finding no saga and being dropped.
-        withLock(association.key() + "=" + association.value(), () -> {
+        // thread) waits until that saga is saved and indexed, instead of finding no saga and being dropped. A start
+        // also holds the new saga's id: a deadline its handler scheduled, due before the saga is saved (a short one,
+        // or a slow remote store), waits in onDeadline instead of finding no saga and being dropped.
+        withLocks(association.key() + "=" + association.value(), starts ? id : null, () -> {
             Set<String> ids = associated(association.key(), association.value());
-            if (ids.isEmpty() && h.method().isAnnotationPresent(StartSaga.class)) {
-                String id = sagaClass.getSimpleName() + "-" + topic + "-" + event.partition() + "-" + event.offset();
+            if (ids.isEmpty() && starts) {
                 if (!active.containsKey(id) && store.load(id).isEmpty()) {
                     run(id, null, Set.of(association), h, payload, event, position);
                 }
                 return;
             }
-            for (String id : ids) {
-                SagaStore.Versioned v = active.get(id);
+            for (String sagaId : ids) {
+                SagaStore.Versioned v = active.get(sagaId);
                 if (v != null && v.entry().handled().getOrDefault(position, -1L) < event.offset()) {
-                    run(id, v, v.entry().associations(), h, payload, event, position);
+                    run(sagaId, v, v.entry().associations(), h, payload, event, position);
                 }
             }
         });
@@ -187,6 +190,29 @@ public final class SagaManager implements EventConsumer, DeadlineManager.Target 
 
     private interface Body {
         void run() throws Exception;
+    }
+
+    /** Holds the locks of both keys (the second may be null), taken in stripe order so that no two callers deadlock. */
+    private void withLocks(String key, String alsoKey, Body body) throws Exception {
+        if (alsoKey == null) {
+            withLock(key, body);
+            return;
+        }
+        int a = (key.hashCode() & 0x7fffffff) % locks.length;
+        int b = (alsoKey.hashCode() & 0x7fffffff) % locks.length;
+        ReentrantLock first = locks[Math.min(a, b)];
+        ReentrantLock second = locks[Math.max(a, b)];
+        first.lock();
+        try {
+            second.lock(); // the same lock again when both keys share a stripe (reentrant)
+            try {
+                body.run();
+            } finally {
+                second.unlock();
+            }
+        } finally {
+            first.unlock();
+        }
     }
 
     private void withLock(String key, Body body) throws Exception {

@@ -99,7 +99,7 @@ final class EventCodec {
         return MemoryRecords.withRecords(Compression.NONE, records);
     }
 
-    private static String metadataHeader(String key) {
+    static String metadataHeader(String key) {
         return switch (key) {
             case EventHeaders.CORRELATION_KEY -> EventHeaders.CORRELATION_ID;
             case EventHeaders.CAUSATION_KEY -> EventHeaders.CAUSATION_ID;

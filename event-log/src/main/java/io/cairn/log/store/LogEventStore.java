@@ -18,7 +18,6 @@ import io.cairn.log.LogEngine;
 import io.cairn.log.LogException;
 import io.cairn.log.PartitionLog;
 import io.cairn.log.Topic;
-import io.cairn.log.TopicConfig;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.Record;
 import org.apache.kafka.common.record.RecordBatch;
@@ -405,10 +404,7 @@ public final class LogEventStore implements EventStore, AutoCloseable {
         if (engine.topic(topic).isPresent()) {
             return;
         }
-        // Aggregate topics keep every event forever; a compacted topic keeps the latest per key (snapshots).
-        Map<String, String> configs = compacted
-                ? Map.of(TopicConfig.CLEANUP_POLICY, "compact")
-                : Map.of(TopicConfig.CLEANUP_POLICY, "delete", TopicConfig.RETENTION_MS, "-1", TopicConfig.RETENTION_BYTES, "-1");
+        Map<String, String> configs = EventRecords.topicConfigs(compacted);
         try {
             engine.createTopic(topic, partitions, configs);
         } catch (LogException.TopicExistsException raced) {

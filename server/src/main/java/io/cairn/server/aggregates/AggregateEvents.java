@@ -31,6 +31,11 @@ final class AggregateEvents {
     }
 
     static JsonObject read(EventStore store, String topic, String aggregateId, String fromSequence) {
+        return read(store, topic, aggregateId, fromSequence, null, null);
+    }
+
+    static JsonObject read(EventStore store, String topic, String aggregateId, String fromSequence, String lastOnly,
+                           String payloadEncoding) {
         long from = 0;
         if (fromSequence != null) {
             try {
@@ -42,15 +47,37 @@ final class AggregateEvents {
                 throw AggregateJson.invalid("Query parameter fromSequence must be >= 0, not " + from);
             }
         }
+        boolean last = false;
+        if (lastOnly != null) {
+            switch (lastOnly.trim()) {
+                case "true" -> last = true;
+                case "false" -> last = false;
+                default -> throw AggregateJson.invalid("Query parameter last must be true or false, not '" + lastOnly + "'");
+            }
+        }
+        boolean base64 = false;
+        if (payloadEncoding != null) {
+            switch (payloadEncoding.trim()) {
+                case "json" -> base64 = false;
+                case "base64" -> base64 = true;
+                default -> throw AggregateJson.invalid("Query parameter payloadEncoding must be json or base64, not '"
+                        + payloadEncoding + "'");
+            }
+        }
         List<StoredEvent> events;
-        long last;
+        long lastSequence;
         try {
-            events = store.read(topic, aggregateId, from);
-            last = events.isEmpty() ? store.lastSequence(topic, aggregateId) : Math.max(store.lastSequence(topic, aggregateId),
-                    events.get(events.size() - 1).sequence());
+            if (last) {
+                events = store.readLast(topic, aggregateId).map(List::of).orElse(List.of());
+                lastSequence = events.isEmpty() ? store.lastSequence(topic, aggregateId) : events.get(0).sequence();
+            } else {
+                events = store.read(topic, aggregateId, from);
+                lastSequence = events.isEmpty() ? store.lastSequence(topic, aggregateId)
+                        : Math.max(store.lastSequence(topic, aggregateId), events.get(events.size() - 1).sequence());
+            }
         } catch (IllegalArgumentException bad) {
             throw AggregateJson.invalid(bad.getMessage());
         }
-        return AggregateJson.events(topic, aggregateId, last, events);
+        return AggregateJson.events(topic, aggregateId, lastSequence, events, base64);
     }
 }

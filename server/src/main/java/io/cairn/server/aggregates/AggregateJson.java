@@ -43,6 +43,9 @@ import io.cairn.server.ProblemType;
  *
  * <p>Out: {@code {"sequence", "type", "revision", "payload", "metadata", "timestamp", "partition", "offset"}}; a payload
  * that is not UTF-8 JSON (written by a Kafka client) comes back as {@code "payloadBase64"} with {@code "payload": null}.
+ * Asked for with {@code payloadEncoding=base64}, every payload comes as {@code "payloadBase64"} (its stored bytes; null
+ * for a record without a value) and there is no {@code "payload"}. {@code "aggregateType"} is there only when an
+ * event's aggregate-type header is not the topic (a Kafka client may write another).
  */
 final class AggregateJson {
     private static final Set<String> BODY_FIELDS = Set.of("expectedSequence", "events");
@@ -124,15 +127,20 @@ final class AggregateJson {
     }
 
     static JsonObject events(String topic, String aggregateId, long lastSequence, List<StoredEvent> events) {
+        return events(topic, aggregateId, lastSequence, events, false);
+    }
+
+    /** {@code base64}: every payload as {@code payloadBase64} (null for a record without a value), no "payload". */
+    static JsonObject events(String topic, String aggregateId, long lastSequence, List<StoredEvent> events, boolean base64) {
         JsonArrayBuilder a = Json.createArrayBuilder();
         for (StoredEvent e : events) {
-            a.add(event(e));
+            a.add(event(e, topic, base64));
         }
         return Json.createObjectBuilder().add("topic", topic).add("aggregateId", aggregateId)
                 .add("lastSequence", lastSequence).add("events", a).build();
     }
 
-    private static JsonObject event(StoredEvent e) {
+    private static JsonObject event(StoredEvent e, String topic, boolean base64) {
         JsonObjectBuilder b = Json.createObjectBuilder().add("sequence", e.sequence());
         if (e.eventType() == null) {
             b.addNull("type");
@@ -140,10 +148,21 @@ final class AggregateJson {
             b.add("type", e.eventType());
         }
         b.add("revision", e.revision());
-        JsonValue json = e.payload() == null ? JsonValue.NULL : json(e.payload());
-        b.add("payload", json == null ? JsonValue.NULL : json);
-        if (json == null) {
-            b.add("payloadBase64", Base64.getEncoder().encodeToString(e.payload()));
+        if (base64) {
+            if (e.payload() == null) {
+                b.addNull("payloadBase64");
+            } else {
+                b.add("payloadBase64", Base64.getEncoder().encodeToString(e.payload()));
+            }
+        } else {
+            JsonValue json = e.payload() == null ? JsonValue.NULL : json(e.payload());
+            b.add("payload", json == null ? JsonValue.NULL : json);
+            if (json == null) {
+                b.add("payloadBase64", Base64.getEncoder().encodeToString(e.payload()));
+            }
+        }
+        if (e.aggregateType() != null && !e.aggregateType().equals(topic)) {
+            b.add("aggregateType", e.aggregateType());
         }
         JsonObjectBuilder meta = Json.createObjectBuilder();
         e.metadata().forEach(meta::add);

@@ -69,13 +69,39 @@ public class AggregatesResource {
     @GET
     @Path("{topic}/{id}/events")
     @Operation(summary = "Load an aggregate's events", description = "Events with sequence >= fromSequence (default 0), "
-            + "in order, read through the partition's aggregate index (only this aggregate's batches are read).")
+            + "in order, read through the partition's aggregate index (only this aggregate's batches are read). With "
+            + "last=true only the aggregate's last event (none if it has no events). With payloadEncoding=base64 every "
+            + "payload comes as payloadBase64, its stored bytes exactly (what remote event stores ask for).")
     @APIResponse(responseCode = "200", description = "The events and the aggregate's last sequence (-1: no events)")
-    @APIResponse(responseCode = "400", description = "fromSequence is not a number >= 0", content = @Content(mediaType = Problem.MEDIA_TYPE))
+    @APIResponse(responseCode = "400", description = "fromSequence is not a number >= 0, last is not true/false, "
+            + "payloadEncoding is not json/base64, or the aggregate id is invalid", content = @Content(mediaType = Problem.MEDIA_TYPE))
     @APIResponse(responseCode = "404", description = "Unknown topic", content = @Content(mediaType = Problem.MEDIA_TYPE))
     public JsonObject read(@PathParam("topic") String topic, @PathParam("id") String id,
-                           @Parameter(description = "first sequence to return") @QueryParam("fromSequence") String fromSequence) {
-        return AggregateEvents.read(store(), topic, id, fromSequence);
+                           @Parameter(description = "first sequence to return") @QueryParam("fromSequence") String fromSequence,
+                           @Parameter(description = "true: only the last event (fromSequence is then ignored)")
+                           @QueryParam("last") String last,
+                           @Parameter(description = "json (default: payloads as JSON, base64 only for non-JSON ones) or "
+                                   + "base64 (every payload as payloadBase64)") @QueryParam("payloadEncoding") String payloadEncoding) {
+        return AggregateEvents.read(store(), topic, id, fromSequence, last, payloadEncoding);
+    }
+
+    @GET
+    @Path("{topic}/events")
+    @Operation(summary = "Load an aggregate's events, its id in the query",
+            description = "As GET {topic}/{id}/events, for any aggregate id: the server refuses some in a URL path "
+                    + "(ids holding '/', '\\' or '#', and the ids '.' and '..'). Remote event stores use this form.")
+    @APIResponse(responseCode = "200", description = "The events and the aggregate's last sequence (-1: no events)")
+    @APIResponse(responseCode = "400", description = "aggregateId is missing or invalid, or another parameter is bad",
+            content = @Content(mediaType = Problem.MEDIA_TYPE))
+    @APIResponse(responseCode = "404", description = "Unknown topic", content = @Content(mediaType = Problem.MEDIA_TYPE))
+    public JsonObject readByQuery(@PathParam("topic") String topic,
+                                  @Parameter(description = "the aggregate id", required = true) @QueryParam("aggregateId") String id,
+                                  @QueryParam("fromSequence") String fromSequence, @QueryParam("last") String last,
+                                  @QueryParam("payloadEncoding") String payloadEncoding) {
+        if (id == null) {
+            throw AggregateJson.invalid("Query parameter aggregateId is required");
+        }
+        return AggregateEvents.read(store(), topic, id, fromSequence, last, payloadEncoding);
     }
 
     private LogEventStore store() {

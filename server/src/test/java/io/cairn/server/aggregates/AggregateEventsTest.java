@@ -116,4 +116,28 @@ class AggregateEventsTest {
                 .isInstanceOf(LogException.UnknownTopicException.class);
         assertThat(store.endOffset("account", 0) + store.endOffset("account", 1)).isZero();
     }
+
+    @Test
+    void loadsOnlyTheLastEventAndPayloadsAsExactBytesOnRequest() {
+        append("acc-3", "{\"expectedSequence\":-1,\"events\":[{\"type\":\"Opened\",\"payload\":{\"a\": 1.50}},"
+                + "{\"type\":\"Deposited\",\"payload\":7}]}");
+        JsonObject last = AggregateEvents.read(store, "account", "acc-3", null, "true", null);
+        assertThat(last.getJsonNumber("lastSequence").longValue()).isEqualTo(1);
+        assertThat(last.getJsonArray("events")).hasSize(1);
+        assertThat(last.getJsonArray("events").getJsonObject(0).getString("type")).isEqualTo("Deposited");
+        JsonObject none = AggregateEvents.read(store, "account", "nobody", null, "true", null);
+        assertThat(none.getJsonArray("events")).isEmpty();
+        assertThat(none.getJsonNumber("lastSequence").longValue()).isEqualTo(-1);
+
+        JsonObject raw = AggregateEvents.read(store, "account", "acc-3", "0", "false", "base64");
+        JsonObject e0 = raw.getJsonArray("events").getJsonObject(0);
+        assertThat(e0.containsKey("payload")).isFalse();
+        assertThat(new String(java.util.Base64.getDecoder().decode(e0.getString("payloadBase64")), StandardCharsets.UTF_8))
+                .isEqualTo("{\"a\":1.50}");
+        assertThat(e0.containsKey("aggregateType")).isFalse(); // the topic's own name is not repeated
+
+        assertThat(problem(() -> AggregateEvents.read(store, "account", "a", null, "yes", null))).isEqualTo(ProblemType.INVALID_REQUEST);
+        assertThat(problem(() -> AggregateEvents.read(store, "account", "a", null, null, "hex"))).isEqualTo(ProblemType.INVALID_REQUEST);
+        assertThat(problem(() -> AggregateEvents.read(store, "account", " ", null, "true", null))).isEqualTo(ProblemType.INVALID_REQUEST);
+    }
 }
