@@ -139,7 +139,9 @@ final class ConnectJson {
                 case FLOAT32 -> g.writeNumber((Float) value);
                 case FLOAT64 -> g.writeNumber((Double) value);
                 case BOOLEAN -> g.writeBoolean((Boolean) value);
-                case STRING -> g.writeString(((CharSequence) value).toString());
+                // String first: a cast to an interface of String's can be slow on JDK 17 (its one-entry secondary
+                // supers cache thrashes when one class is checked against several interfaces in turn).
+                case STRING -> g.writeString(value instanceof String str ? str : ((CharSequence) value).toString());
                 case BYTES -> {
                     if (value instanceof byte[] b) {
                         g.writeBinary(b);
@@ -160,7 +162,7 @@ final class ConnectJson {
                 case STRUCT -> {
                     Struct s = (Struct) value;
                     if (s.schema() != schema && !knownEqual(s.schema(), schema)) {
-                        throw UNSUPPORTED; // the converter refuses a struct whose schema is not the one given // the converter compares them in depth (and refuses a mismatch)
+                        throw UNSUPPORTED; // the converter refuses a struct whose schema is not the one given
                     }
                     g.writeStartObject();
                     List<Field> fields = schema.fields();
@@ -210,7 +212,7 @@ final class ConnectJson {
             if (e.getKey() == null) {
                 throw UNSUPPORTED; // the converter names it by the text of its default or of null
             }
-            g.writeFieldName(((CharSequence) e.getKey()).toString());
+            g.writeFieldName(e.getKey() instanceof String str ? str : ((CharSequence) e.getKey()).toString());
             write(g, schema.valueSchema(), e.getValue());
         }
         g.writeEndObject();

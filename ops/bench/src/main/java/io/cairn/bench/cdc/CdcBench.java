@@ -183,7 +183,9 @@ public final class CdcBench {
             double tailMs = (System.nanoTime() - inserted) / 1e6;
             System.out.printf("%s: live %,d changes in %.1f s: %.0f/s (inserts alone took %.1f s; all readable %.0f ms"
                     + " after the last insert)%n", name, rows, seconds(t0), live, insertSeconds, tailMs);
-            System.out.printf("%s:   live CPU per change: %s%n", name, Cpu.now().minus(c0).per(rows));
+            Cpu c0end = Cpu.now();
+            System.out.printf("%s:   live CPU per change: %s%n", name, c0end.minus(c0).per(rows));
+            System.out.printf("%s:   live JVM threads: %s%n", name, c0end.byRole(c0, rows));
             // backlog
             path.pause();
             insert(WARMUP + rows, rows);
@@ -194,7 +196,9 @@ public final class CdcBench {
             double backlog = rows / seconds(t1);
             System.out.printf("%s: backlog of %,d changes drained in %.1f s: %.0f/s (load %s)%n", name, rows, seconds(t1),
                     backlog, Cpu.loadavg());
-            System.out.printf("%s:   backlog CPU per change: %s%n", name, Cpu.now().minus(c1).per(rows));
+            Cpu c1end = Cpu.now();
+            System.out.printf("%s:   backlog CPU per change: %s%n", name, c1end.minus(c1).per(rows));
+            System.out.printf("%s:   backlog JVM threads: %s%n", name, c1end.byRole(c1, rows));
             // latency, paced
             Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
             long[] committed = new long[latencyRows];
@@ -230,10 +234,23 @@ public final class CdcBench {
      * the PostgreSQL server's processes (the inserts' backends and the walsender decoding for the slot), from /proc.
      * On a shared machine throughput moves with what else runs; CPU time per change does much less.
      */
-    record Cpu(double jvmSeconds, Map<String, Double> pg) {
+    record Cpu(double jvmSeconds, Map<String, Double> pg, Map<Long, Double> threads, Map<Long, String> names) {
         static Cpu now() {
             double jvm = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
                     .getOperatingSystemMXBean()).getProcessCpuTime() / 1e9;
+            Map<Long, Double> threads = new HashMap<>();
+            Map<Long, String> names = new HashMap<>();
+            java.lang.management.ThreadMXBean tmx = java.lang.management.ManagementFactory.getThreadMXBean();
+            for (java.lang.management.ThreadInfo ti : tmx.getThreadInfo(tmx.getAllThreadIds(), 16)) {
+                if (ti == null) {
+                    continue;
+                }
+                long cpu = tmx.getThreadCpuTime(ti.getThreadId());
+                if (cpu >= 0) {
+                    threads.put(ti.getThreadId(), cpu / 1e9);
+                    names.put(ti.getThreadId(), role(ti));
+                }
+            }
             Map<String, Double> pg = new HashMap<>();
             java.io.File[] procs = new java.io.File("/proc").listFiles((d, n) -> n.chars().allMatch(Character::isDigit));
             if (procs != null) {
@@ -253,14 +270,64 @@ public final class CdcBench {
                     }
                 }
             }
-            return new Cpu(jvm, pg);
+            return new Cpu(jvm, pg, threads, names);
+        }
+
+        /** What a thread does, from its name and (for pool threads) its stack. */
+        private static String role(java.lang.management.ThreadInfo ti) {
+            String n = ti.getThreadName();
+            if (n.contains("change-event-source-coordinator")) {
+                return "debezium decoding";
+            }
+            if (n.startsWith("bench-consumer")) {
+                return "kafka consumer";
+            }
+            if (n.startsWith("cairn-kafka")) {
+                return "cairn broker";
+            }
+            if (n.startsWith("cairn-cdc-io")) {
+                return "cairn append";
+            }
+            if (n.startsWith("cairn-log")) {
+                return "cairn log scheduler";
+            }
+            if (n.startsWith("pool-")) {
+                for (StackTraceElement e : ti.getStackTrace()) {
+                    String c = e.getClassName();
+                    if (c.contains("PollRecords") || c.contains("AsyncEmbeddedEngine")) {
+                        return "debezium engine poll+handler";
+                    }
+                    if (c.startsWith("io.cairn.bench")) {
+                        return "insert generator";
+                    }
+                }
+                return "debezium workers (convert)";
+            }
+            if (n.startsWith("C2 ") || n.startsWith("C1 ")) {
+                return "JIT";
+            }
+            if (n.startsWith("G1 ") || n.startsWith("GC ") || n.contains("GC")) {
+                return "GC";
+            }
+            return "other";
+        }
+
+        /** CPU per change by thread role, from {@code o} to this (threads that ended in between not counted). */
+        String byRole(Cpu o, long n) {
+            Map<String, Double> sum = new java.util.TreeMap<>();
+            threads.forEach((id, v) -> sum.merge(names.get(id), v - o.threads.getOrDefault(id, 0.0), Double::sum));
+            StringBuilder b = new StringBuilder();
+            sum.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                    .filter(e -> e.getValue() * 1e6 / n >= 0.05)
+                    .forEach(e -> b.append(String.format("%s %.1f, ", e.getKey(), e.getValue() * 1e6 / n)));
+            return b.length() == 0 ? "" : b.substring(0, b.length() - 2) + " µs";
         }
 
         /** From {@code o} to this: processes that ended in between are not counted. */
         Cpu minus(Cpu o) {
             Map<String, Double> d = new HashMap<>();
             pg.forEach((k, v) -> d.put(k, v - o.pg.getOrDefault(k, 0.0)));
-            return new Cpu(jvmSeconds - o.jvmSeconds, d);
+            return new Cpu(jvmSeconds - o.jvmSeconds, d, Map.of(), Map.of());
         }
 
         double pgSeconds() {
