@@ -234,7 +234,8 @@ public final class CdcBench {
      * the PostgreSQL server's processes (the inserts' backends and the walsender decoding for the slot), from /proc.
      * On a shared machine throughput moves with what else runs; CPU time per change does much less.
      */
-    record Cpu(double jvmSeconds, Map<String, Double> pg, Map<Long, Double> threads, Map<Long, String> names) {
+    record Cpu(double jvmSeconds, Map<String, Double> pg, Map<Long, Double> threads, Map<Long, String> names,
+               long gcs, long gcMillis) {
         static Cpu now() {
             double jvm = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
                     .getOperatingSystemMXBean()).getProcessCpuTime() / 1e9;
@@ -270,7 +271,13 @@ public final class CdcBench {
                     }
                 }
             }
-            return new Cpu(jvm, pg, threads, names);
+            long gcs = 0;
+            long gcMillis = 0;
+            for (var gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+                gcs += Math.max(0, gc.getCollectionCount());
+                gcMillis += Math.max(0, gc.getCollectionTime());
+            }
+            return new Cpu(jvm, pg, threads, names, gcs, gcMillis);
         }
 
         /** What a thread does, from its name and (for pool threads) its stack. */
@@ -327,7 +334,7 @@ public final class CdcBench {
         Cpu minus(Cpu o) {
             Map<String, Double> d = new HashMap<>();
             pg.forEach((k, v) -> d.put(k, v - o.pg.getOrDefault(k, 0.0)));
-            return new Cpu(jvmSeconds - o.jvmSeconds, d, Map.of(), Map.of());
+            return new Cpu(jvmSeconds - o.jvmSeconds, d, Map.of(), Map.of(), gcs - o.gcs, gcMillis - o.gcMillis);
         }
 
         double pgSeconds() {
@@ -335,8 +342,8 @@ public final class CdcBench {
         }
 
         String per(long n) {
-            return String.format("JVM %.1f µs, PostgreSQL %.1f µs (backends that ended not counted)",
-                    jvmSeconds * 1e6 / n, pgSeconds() * 1e6 / n);
+            return String.format("JVM %.1f µs, PostgreSQL %.1f µs (backends that ended not counted); %d GCs, %d ms",
+                    jvmSeconds * 1e6 / n, pgSeconds() * 1e6 / n, gcs, gcMillis);
         }
 
         static String loadavg() {
