@@ -21,6 +21,7 @@ import org.apache.kafka.connect.json.JsonConverterConfig;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.SerializedString;
 
 /**
  * A Connect key or value (Debezium's change envelope) as JSON, byte for byte what Kafka's {@link JsonConverter} gives
@@ -47,6 +48,10 @@ final class ConnectJson {
      * schema, and comparing them in depth for every record is much of the converter's cost.
      */
     private final Map<Schema, Schema> equalTo = new IdentityHashMap<>();
+    /** Per struct schema, its field names as pre-encoded JSON strings (Jackson copies their bytes). */
+    private final Map<Schema, SerializedString[]> names = new IdentityHashMap<>();
+    /** One generator for every value (a new one per value costs more than a small envelope's writing). */
+    private JsonGenerator generator;
     /** Values left to the converter so far (tests check that Debezium's envelopes are not). */
     long fallbacks;
 
@@ -65,9 +70,17 @@ final class ConnectJson {
             return fallback.fromConnectData(topic, null, value);
         }
         out.reset();
-        try (JsonGenerator g = JSON.createGenerator(out)) {
+        try {
+            JsonGenerator g = generator;
+            if (g == null) {
+                g = JSON.createGenerator(out);
+                g.setRootValueSeparator(null); // values one after the other, each taken out of the buffer alone
+                generator = g;
+            }
             write(g, schema, value);
+            g.flush();
         } catch (Unsupported | IOException | RuntimeException ex) {
+            generator = null; // left inside a value: a new one next time
             fallbacks++;
             return fallback.fromConnectData(topic, schema, value);
         }
@@ -166,9 +179,13 @@ final class ConnectJson {
                     }
                     g.writeStartObject();
                     List<Field> fields = schema.fields();
+                    SerializedString[] fieldNames = names.get(schema);
+                    if (fieldNames == null) {
+                        fieldNames = fieldNames(schema);
+                    }
                     for (int i = 0, n = fields.size(); i < n; i++) {
                         Field f = fields.get(i);
-                        g.writeFieldName(f.name());
+                        g.writeFieldName(fieldNames[i]);
                         write(g, f.schema(), s.getWithoutDefault(f.name()));
                     }
                     g.writeEndObject();
@@ -178,6 +195,19 @@ final class ConnectJson {
         } catch (ClassCastException ex) {
             throw UNSUPPORTED;
         }
+    }
+
+    private SerializedString[] fieldNames(Schema schema) {
+        List<Field> fields = schema.fields();
+        SerializedString[] out = new SerializedString[fields.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = new SerializedString(fields.get(i).name());
+        }
+        if (names.size() >= 1024) {
+            names.clear(); // as equalTo
+        }
+        names.put(schema, out);
+        return out;
     }
 
     private boolean knownEqual(Schema actual, Schema expected) {
