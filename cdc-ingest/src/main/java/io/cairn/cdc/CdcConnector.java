@@ -17,9 +17,12 @@ import org.apache.kafka.connect.source.SourceRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.debezium.embedded.Connect;
 import io.debezium.embedded.EmbeddedEngineChangeEvent;
 import io.debezium.engine.ChangeEvent;
 import io.debezium.engine.DebeziumEngine;
+import io.debezium.engine.RecordChangeEvent;
+import io.debezium.engine.format.ChangeEventFormat;
 import io.debezium.engine.format.JsonByteArray;
 
 /**
@@ -41,7 +44,7 @@ final class CdcConnector {
     private final SourceDatabase source;
     private volatile ConnectorState state;
     private volatile String error;
-    private volatile DebeziumEngine<ChangeEvent<byte[], byte[]>> engine;
+    private volatile DebeziumEngine<?> engine;
     private volatile ChangeWriter writer;
     private volatile CountDownLatch polling = new CountDownLatch(1);
     private volatile CountDownLatch done = new CountDownLatch(1);
@@ -83,45 +86,49 @@ final class CdcConnector {
         ChangeWriter w = new ChangeWriter(storage.engine(), config);
         CountDownLatch p = new CountDownLatch(1);
         CountDownLatch d = new CountDownLatch(1);
-        DebeziumEngine<ChangeEvent<byte[], byte[]>> e = DebeziumEngine.create(JsonByteArray.class)
-                .using(debeziumProperties())
-                .using(ConnectorConfig.class.getClassLoader())
-                .using(new DebeziumEngine.ConnectorCallback() {
-                    @Override
-                    public void pollingStarted() {
-                        if (state == ConnectorState.STARTING) {
-                            state = ConnectorState.STREAMING;
+        DebeziumEngine<?> e;
+        if (config.convertsItself()) {
+            // SourceRecords, turned into the converter's JSON by ConnectJson on this engine's thread (see docs/cdc.md,
+            // "Batching, and the cost per change").
+            ConnectJson keys = new ConnectJson(true);
+            ConnectJson values = new ConnectJson(false);
+            e = callbacks(DebeziumEngine.create(ChangeEventFormat.of(Connect.class)), p, d)
+                    .notifying((records, committer) -> {
+                        List<ChangeWriter.Change> changes = new ArrayList<>(records.size());
+                        for (RecordChangeEvent<SourceRecord> r : records) {
+                            SourceRecord sr = r.record();
+                            String topic = sr.topic();
+                            if (ChangeWriter.isHeartbeat(topic)) {
+                                changes.add(new ChangeWriter.Change(topic, null, null, sr.sourceOffset()));
+                            } else {
+                                changes.add(new ChangeWriter.Change(topic, keys.toJson(topic, sr.keySchema(), sr.key()),
+                                        values.toJson(topic, sr.valueSchema(), sr.value()), sr.sourceOffset()));
+                            }
                         }
-                        p.countDown();
-                    }
-                })
-                .using((success, message, failure) -> {
-                    if (!success && state.running()) {
-                        state = ConnectorState.FAILED;
-                        error = message + (failure == null || message.contains(String.valueOf(failure.getMessage()))
-                                ? "" : ": " + failure.getMessage());
-                        log.warn("CDC connector {} failed: {}", definition.name(), error, failure);
-                    }
-                    d.countDown();
-                })
-                .notifying((records, committer) -> {
-                    List<ChangeWriter.Change> changes = new ArrayList<>(records.size());
-                    for (ChangeEvent<byte[], byte[]> r : records) {
-                        SourceRecord sr = ((EmbeddedEngineChangeEvent<?, ?, ?>) r).sourceRecord();
-                        changes.add(ChangeWriter.Change.of(sr, r.key(), r.value()));
-                    }
-                    storage.io(() -> w.write(changes)); // never on Debezium's (interruptible) thread
-                    if (w.inSnapshot && state == ConnectorState.STREAMING) {
-                        state = ConnectorState.SNAPSHOT;
-                    } else if (!w.inSnapshot && state == ConnectorState.SNAPSHOT) {
-                        state = ConnectorState.STREAMING;
-                    }
-                    for (ChangeEvent<byte[], byte[]> r : records) {
-                        committer.markProcessed(r);
-                    }
-                    committer.markBatchFinished();
-                })
-                .build();
+                        write(w, changes);
+                        for (RecordChangeEvent<SourceRecord> r : records) {
+                            committer.markProcessed(r);
+                        }
+                        committer.markBatchFinished();
+                    })
+                    .build();
+        } else {
+            // The user configured the converter: Debezium's JsonByteArray format, converted by Debezium.
+            e = callbacks(DebeziumEngine.create(JsonByteArray.class), p, d)
+                    .notifying((records, committer) -> {
+                        List<ChangeWriter.Change> changes = new ArrayList<>(records.size());
+                        for (ChangeEvent<byte[], byte[]> r : records) {
+                            SourceRecord sr = ((EmbeddedEngineChangeEvent<?, ?, ?>) r).sourceRecord();
+                            changes.add(ChangeWriter.Change.of(sr, r.key(), r.value()));
+                        }
+                        write(w, changes);
+                        for (ChangeEvent<byte[], byte[]> r : records) {
+                            committer.markProcessed(r);
+                        }
+                        committer.markBatchFinished();
+                    })
+                    .build();
+        }
         storage.beforeOffsets(engineName(), w::flush);
         writer = w;
         polling = p;
@@ -143,6 +150,40 @@ final class CdcConnector {
         t.setName("cairn-cdc-" + definition.name());
         thread = t;
         t.start();
+    }
+
+    /** Appends one batch (on the storage's I/O thread, never on Debezium's interruptible one) and follows its phase. */
+    private void write(ChangeWriter w, List<ChangeWriter.Change> changes) {
+        storage.io(() -> w.write(changes));
+        if (w.inSnapshot && state == ConnectorState.STREAMING) {
+            state = ConnectorState.SNAPSHOT;
+        } else if (!w.inSnapshot && state == ConnectorState.SNAPSHOT) {
+            state = ConnectorState.STREAMING;
+        }
+    }
+
+    /** The engine's properties, class loader, and the callbacks that follow its state. */
+    private <R> DebeziumEngine.Builder<R> callbacks(DebeziumEngine.Builder<R> b, CountDownLatch p, CountDownLatch d) {
+        return b.using(debeziumProperties())
+                .using(ConnectorConfig.class.getClassLoader())
+                .using(new DebeziumEngine.ConnectorCallback() {
+                    @Override
+                    public void pollingStarted() {
+                        if (state == ConnectorState.STARTING) {
+                            state = ConnectorState.STREAMING;
+                        }
+                        p.countDown();
+                    }
+                })
+                .using((success, message, failure) -> {
+                    if (!success && state.running()) {
+                        state = ConnectorState.FAILED;
+                        error = message + (failure == null || message.contains(String.valueOf(failure.getMessage()))
+                                ? "" : ": " + failure.getMessage());
+                        log.warn("CDC connector {} failed: {}", definition.name(), error, failure);
+                    }
+                    d.countDown();
+                });
     }
 
     /** Stops the engine (Debezium flushes its offsets) and leaves the connector in {@code next}. */

@@ -84,6 +84,11 @@ final class ChangeWriter {
         this.config = config;
     }
 
+    /** Debezium's heartbeat events: they move the offsets on, and are not written. */
+    static boolean isHeartbeat(String destination) {
+        return destination.startsWith(HEARTBEAT_PREFIX);
+    }
+
     void write(List<Change> batch) {
         Map<PartitionLog, List<SimpleRecord>> pending = new LinkedHashMap<>();
         Map<PartitionLog, SourcePosition> newest = new HashMap<>();
@@ -97,7 +102,7 @@ final class ChangeWriter {
         }
         for (Change c : batch) {
             offset = c.offset();
-            if (c.destination().startsWith(HEARTBEAT_PREFIX)) {
+            if (isHeartbeat(c.destination())) {
                 continue;
             }
             SourcePosition pos = position(c.offset());

@@ -183,6 +183,21 @@ public final class ConnectorConfig {
         return p;
     }
 
+    /**
+     * Whether Cairn turns Debezium's records into JSON itself ({@link ConnectJson}, the same bytes as Debezium's
+     * {@code JsonByteArray} format for less work): only when the user configured no converter, since ConnectJson
+     * reproduces the converter with Cairn's settings only.
+     */
+    boolean convertsItself() {
+        for (String k : given.keySet()) {
+            if (k.startsWith("converter.") || k.startsWith("key.converter") || k.startsWith("value.converter")
+                    || k.startsWith("header.converter")) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     static String topicOf(String pattern, String prefix, String schema, String table) {
         return pattern.replace("{prefix}", prefix).replace("{schema}", schema).replace("{table}", table);
     }

@@ -38,16 +38,20 @@ import io.debezium.engine.format.JsonByteArray;
 /**
  * CDC benchmark: PostgreSQL single-row inserts captured by Debezium, two ways on the same machine and database:
  * <ul>
- *   <li><b>cairn</b>: {@link CdcService} appends each change to a Cairn topic (default flush policy: fsync per
- *       append), and a stock kafka-clients consumer reads it from Cairn's Kafka listener;</li>
- *   <li><b>limit</b>: the same Debezium embedded engine, same format (JSON bytes) and settings, feeding a consumer
- *       that only counts (offsets in memory): the most this path can do.</li>
+ *   <li><b>cairn</b>: {@link CdcService} appends each change to a Cairn topic (one batch per Debezium batch; fsynced
+ *       in the background and before offsets are stored, see docs/cdc.md), and a stock kafka-clients consumer reads
+ *       it from Cairn's Kafka listener;</li>
+ *   <li><b>limit</b>: the same Debezium embedded engine and connector settings, delivering Debezium's JSON bytes
+ *       ({@code JsonByteArray}, converted by Debezium's JsonConverter) to a consumer that only counts (offsets in
+ *       memory): the most this path can do. Cairn produces the same JSON bytes with its own writer
+ *       ({@code ConnectJson}) from Debezium's records, which costs less than Debezium's converter.</li>
  * </ul>
  * Figures: changes/s live (inserts running while capturing; writers on 4 connections with
  * {@code synchronous_commit=off}, so that the database's commit rate does not set the pace) and draining a backlog
  * (connector paused while the rows are inserted, then resumed), and end-to-end latency commit → readable (cairn: the
  * Kafka consumer has it; limit: the engine's callback has it) at a paced 500 inserts/s with synchronous commits,
- * p50 and p99.
+ * p50 and p99. Beside each throughput, the CPU time per change of this JVM and of PostgreSQL's processes: on a shared
+ * machine the throughput moves with what else runs, the CPU cost much less.
  *
  * <p>Rounds alternate the two paths and the best figure of each is reported.
  *
@@ -171,6 +175,7 @@ public final class CdcBench {
             awaitSeen(path, WARMUP);
             // live
             long t0 = System.nanoTime();
+            Cpu c0 = Cpu.now();
             double insertSeconds = insert(WARMUP, rows);
             long inserted = System.nanoTime();
             awaitSeen(path, WARMUP + rows);
@@ -178,14 +183,22 @@ public final class CdcBench {
             double tailMs = (System.nanoTime() - inserted) / 1e6;
             System.out.printf("%s: live %,d changes in %.1f s: %.0f/s (inserts alone took %.1f s; all readable %.0f ms"
                     + " after the last insert)%n", name, rows, seconds(t0), live, insertSeconds, tailMs);
+            Cpu c0end = Cpu.now();
+            System.out.printf("%s:   live CPU per change: %s%n", name, c0end.minus(c0).per(rows));
+            System.out.printf("%s:   live JVM threads: %s%n", name, c0end.byRole(c0, rows));
             // backlog
             path.pause();
             insert(WARMUP + rows, rows);
             long t1 = System.nanoTime();
+            Cpu c1 = Cpu.now();
             path.resume();
             awaitSeen(path, WARMUP + 2L * rows);
             double backlog = rows / seconds(t1);
-            System.out.printf("%s: backlog of %,d changes drained in %.1f s: %.0f/s%n", name, rows, seconds(t1), backlog);
+            System.out.printf("%s: backlog of %,d changes drained in %.1f s: %.0f/s (load %s)%n", name, rows, seconds(t1),
+                    backlog, Cpu.loadavg());
+            Cpu c1end = Cpu.now();
+            System.out.printf("%s:   backlog CPU per change: %s%n", name, c1end.minus(c1).per(rows));
+            System.out.printf("%s:   backlog JVM threads: %s%n", name, c1end.byRole(c1, rows));
             // latency, paced
             Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
             long[] committed = new long[latencyRows];
@@ -213,6 +226,132 @@ public final class CdcBench {
             return new Result(live, backlog, p50, p99, rows / insertSeconds, tailMs);
         } finally {
             dropDatabase();
+        }
+    }
+
+    /**
+     * CPU time used so far by this JVM (capture path, broker, consumer, and the insert generator's client side) and by
+     * the PostgreSQL server's processes (the inserts' backends and the walsender decoding for the slot), from /proc.
+     * On a shared machine throughput moves with what else runs; CPU time per change does much less.
+     */
+    record Cpu(double jvmSeconds, Map<String, Double> pg, Map<Long, Double> threads, Map<Long, String> names,
+               long gcs, long gcMillis) {
+        static Cpu now() {
+            double jvm = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                    .getOperatingSystemMXBean()).getProcessCpuTime() / 1e9;
+            Map<Long, Double> threads = new HashMap<>();
+            Map<Long, String> names = new HashMap<>();
+            java.lang.management.ThreadMXBean tmx = java.lang.management.ManagementFactory.getThreadMXBean();
+            for (java.lang.management.ThreadInfo ti : tmx.getThreadInfo(tmx.getAllThreadIds(), 16)) {
+                if (ti == null) {
+                    continue;
+                }
+                long cpu = tmx.getThreadCpuTime(ti.getThreadId());
+                if (cpu >= 0) {
+                    threads.put(ti.getThreadId(), cpu / 1e9);
+                    names.put(ti.getThreadId(), role(ti));
+                }
+            }
+            Map<String, Double> pg = new HashMap<>();
+            java.io.File[] procs = new java.io.File("/proc").listFiles((d, n) -> n.chars().allMatch(Character::isDigit));
+            if (procs != null) {
+                for (java.io.File f : procs) {
+                    try {
+                        String st = Files.readString(f.toPath().resolve("stat"));
+                        int close = st.lastIndexOf(')');
+                        if (!st.substring(st.indexOf('(') + 1, close).equals("postgres")) {
+                            continue;
+                        }
+                        String[] fields = st.substring(close + 2).split(" ");
+                        // utime, stime in ticks; keyed by pid and start time, so a reused pid is another process
+                        pg.put(f.getName() + "/" + fields[19],
+                                (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0);
+                    } catch (Exception gone) {
+                        // a process that ended meanwhile
+                    }
+                }
+            }
+            long gcs = 0;
+            long gcMillis = 0;
+            for (var gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+                gcs += Math.max(0, gc.getCollectionCount());
+                gcMillis += Math.max(0, gc.getCollectionTime());
+            }
+            return new Cpu(jvm, pg, threads, names, gcs, gcMillis);
+        }
+
+        /** What a thread does, from its name and (for pool threads) its stack. */
+        private static String role(java.lang.management.ThreadInfo ti) {
+            String n = ti.getThreadName();
+            if (n.contains("change-event-source-coordinator")) {
+                return "debezium decoding";
+            }
+            if (n.startsWith("bench-consumer")) {
+                return "kafka consumer";
+            }
+            if (n.startsWith("cairn-kafka")) {
+                return "cairn broker";
+            }
+            if (n.startsWith("cairn-cdc-io")) {
+                return "cairn append";
+            }
+            if (n.startsWith("cairn-log")) {
+                return "cairn log scheduler";
+            }
+            if (n.startsWith("pool-")) {
+                for (StackTraceElement e : ti.getStackTrace()) {
+                    String c = e.getClassName();
+                    if (c.contains("PollRecords") || c.contains("AsyncEmbeddedEngine")) {
+                        return "debezium engine poll+handler";
+                    }
+                    if (c.startsWith("io.cairn.bench")) {
+                        return "insert generator";
+                    }
+                }
+                return "debezium workers (convert)";
+            }
+            if (n.startsWith("C2 ") || n.startsWith("C1 ")) {
+                return "JIT";
+            }
+            if (n.startsWith("G1 ") || n.startsWith("GC ") || n.contains("GC")) {
+                return "GC";
+            }
+            return "other";
+        }
+
+        /** CPU per change by thread role, from {@code o} to this (threads that ended in between not counted). */
+        String byRole(Cpu o, long n) {
+            Map<String, Double> sum = new java.util.TreeMap<>();
+            threads.forEach((id, v) -> sum.merge(names.get(id), v - o.threads.getOrDefault(id, 0.0), Double::sum));
+            StringBuilder b = new StringBuilder();
+            sum.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                    .filter(e -> e.getValue() * 1e6 / n >= 0.05)
+                    .forEach(e -> b.append(String.format("%s %.1f, ", e.getKey(), e.getValue() * 1e6 / n)));
+            return b.length() == 0 ? "" : b.substring(0, b.length() - 2) + " µs";
+        }
+
+        /** From {@code o} to this: processes that ended in between are not counted. */
+        Cpu minus(Cpu o) {
+            Map<String, Double> d = new HashMap<>();
+            pg.forEach((k, v) -> d.put(k, v - o.pg.getOrDefault(k, 0.0)));
+            return new Cpu(jvmSeconds - o.jvmSeconds, d, Map.of(), Map.of(), gcs - o.gcs, gcMillis - o.gcMillis);
+        }
+
+        double pgSeconds() {
+            return pg.values().stream().mapToDouble(Double::doubleValue).sum();
+        }
+
+        String per(long n) {
+            return String.format("JVM %.1f µs, PostgreSQL %.1f µs (backends that ended not counted); %d GCs, %d ms",
+                    jvmSeconds * 1e6 / n, pgSeconds() * 1e6 / n, gcs, gcMillis);
+        }
+
+        static String loadavg() {
+            try {
+                return Files.readString(Path.of("/proc/loadavg")).trim();
+            } catch (Exception ex) {
+                return "?";
+            }
         }
     }
 
