@@ -72,7 +72,7 @@ public final class SdkBench {
         int partitions = 4;
         Path dir = Path.of("ops/bench/target/sdk-data");
         Path out = null;
-        List<String> phases = List.of("hot", "concurrent", "load");
+        List<String> phases = List.of("hot", "concurrent", "sync", "append", "load");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
@@ -82,7 +82,8 @@ public final class SdkBench {
                 case "--out" -> out = Path.of(args[++i]);
                 case "--phases" -> phases = List.of(args[++i].split(","));
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (options: --quick --inflight N --partitions N --dir PATH --out FILE --phases hot,concurrent,load)");
+                        + " (options: --quick --inflight N --partitions N --dir PATH --out FILE"
+                        + " --phases hot,concurrent,sync,append,load)");
             }
         }
         deleteTree(dir);
@@ -105,12 +106,19 @@ public final class SdkBench {
             if (phases.contains("hot")) {
                 hot(gateway, quick ? 500 : 3_000);
             }
-            if (phases.contains("concurrent")) {
-                int accounts = 10_000;
+            int accounts = 10_000;
+            long seconds = quick ? 5 : 15;
+            if (phases.contains("concurrent") || phases.contains("sync")) {
                 openAccounts(gateway, accounts);
-                long seconds = quick ? 5 : 15;
+            }
+            if (phases.contains("concurrent")) {
                 concurrent(gateway, accounts, 16, inflight, seconds, "concurrent");
+            }
+            if (phases.contains("sync")) {
                 concurrent(gateway, accounts, 16, 1, seconds, "concurrent.sync");
+            }
+            if (phases.contains("append")) {
+                appends(gateway.serializer(), accounts, 16, seconds);
             }
             if (phases.contains("load")) {
                 load(store, gateway);
@@ -204,6 +212,67 @@ public final class SdkBench {
         }
         report(key, done.get() / elapsed, recorder.getIntervalHistogram(),
                 writers + " writers over " + accounts + " aggregates, " + window + " in flight per writer");
+    }
+
+    /**
+     * Raw event-store appends, no command handling: 16 threads, each appending one MoneyDeposited at a time
+     * (synchronously, conditional on the aggregate's last sequence, serialized per append) round robin over its own
+     * 1/16 of 10,000 fresh aggregates. Axon's side appends through its EventStore in one unit of work per event.
+     */
+    private void appends(EventSerializer serializer, int aggregates, int writers, long seconds) throws InterruptedException {
+        Recorder recorder = new Recorder(3);
+        AtomicLong done = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        long warmupEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.min(3, seconds));
+        long end = warmupEnd + TimeUnit.SECONDS.toNanos(seconds);
+        List<Thread> threads = new ArrayList<>();
+        for (int w = 0; w < writers; w++) {
+            int writer = w;
+            Thread t = new Thread(() -> {
+                long[] last = new long[(aggregates + writers - 1) / writers];
+                java.util.Arrays.fill(last, EventStore.NEW_AGGREGATE);
+                int slot = 0;
+                while (System.nanoTime() < end) {
+                    String id = "append-" + (writer + slot * writers);
+                    long t0 = System.nanoTime();
+                    try {
+                        EventData event = serializer.serialize(new MoneyDeposited(id, 1, null), Map.of());
+                        last[slot] = timed.append(BankAccount.TOPIC, id, last[slot], List.of(event)).lastSequence();
+                    } catch (RuntimeException e) {
+                        failed.incrementAndGet();
+                    }
+                    if (t0 >= warmupEnd) {
+                        recorder.recordValue(System.nanoTime() - t0);
+                        done.incrementAndGet();
+                    }
+                    slot++;
+                    if (writer + slot * writers >= aggregates) {
+                        slot = 0;
+                    }
+                }
+            }, "appender-" + w);
+            threads.add(t);
+            t.start();
+        }
+        Thread.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(warmupEnd - System.nanoTime())));
+        long measuredStart = System.nanoTime();
+        recorder.reset();
+        timed.appendLatencies();
+        done.set(0);
+        for (Thread t : threads) {
+            t.join();
+        }
+        double elapsed = (System.nanoTime() - measuredStart) / 1e9;
+        if (failed.get() > 0) {
+            throw new IllegalStateException(failed.get() + " appends failed");
+        }
+        Histogram latency = recorder.getIntervalHistogram();
+        timed.appendLatencies();
+        System.out.printf("  %-16s %,10.0f appends/s    latency p50 %7.3f ms  p99 %7.3f ms   (%d writers over %d fresh"
+                        + " aggregates, 1 event per append, sync)%n", "append.sync", done.get() / elapsed,
+                ms(latency.getValueAtPercentile(50)), ms(latency.getValueAtPercentile(99)), writers, aggregates);
+        results.printf("append.sync.tput %.1f%nappend.sync.p50 %.4f%nappend.sync.p99 %.4f%n", done.get() / elapsed,
+                ms(latency.getValueAtPercentile(50)), ms(latency.getValueAtPercentile(99)));
     }
 
     private void load(LogEventStore store, EventSourcingCommandGateway gateway) {
