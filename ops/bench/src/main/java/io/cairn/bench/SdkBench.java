@@ -42,7 +42,8 @@ import java.util.stream.Stream;
  *   <li>hot: one aggregate, one writer, synchronous deposits one after another;</li>
  *   <li>concurrent: 16 writer threads over 10,000 accounts (each writer owns 1/16 of them and walks them round
  *       robin), each writer keeping up to {@code --inflight} asynchronous commands in flight; also the same with one
- *       synchronous command per writer ("16 sync");</li>
+ *       synchronous command per writer ({@code send}, like Axon's {@code sendAndWait}: "16 sync");</li>
+ *   <li>append: raw event-store appends, 16 writers, one synchronous append of one event at a time;</li>
  *   <li>load: accounts with 10, 1,000 and 10,000 events, loaded from all events and from a snapshot at the last
  *       event.</li>
  * </ol>
@@ -56,6 +57,7 @@ public final class SdkBench {
     private final PrintStream results;
     private final List<String> phases;
     private TimedEventStore timed;
+    private LogEngine engine;
 
     private SdkBench(boolean quick, int inflight, int partitions, Path dir, PrintStream results, List<String> phases) {
         this.phases = phases;
@@ -97,6 +99,7 @@ public final class SdkBench {
 
     private void run() throws Exception {
         try (LogEngine engine = LogEngine.open(LogEngineConfig.builder(dir).build())) {
+            this.engine = engine;
             LogEventStore store = LogEventStore.of(engine);
             timed = new TimedEventStore(store);
             EventSourcingCommandGateway gateway = EventSourcingCommandGateway.builder(timed)
@@ -175,6 +178,22 @@ public final class SdkBench {
             Thread t = new Thread(() -> {
                 Semaphore slots = new Semaphore(window);
                 int next = writer;
+                while (window == 1 && System.nanoTime() < end) { // one synchronous command at a time, as Axon's writers
+                    long t0 = System.nanoTime();
+                    try {
+                        gateway.send(new Deposit(account(next), 1));
+                        if (t0 >= warmupEnd) {
+                            recorder.recordValue(System.nanoTime() - t0);
+                            done.incrementAndGet();
+                        }
+                    } catch (RuntimeException e) {
+                        failed.incrementAndGet();
+                    }
+                    next += writers;
+                    if (next >= accounts) {
+                        next = writer;
+                    }
+                }
                 while (System.nanoTime() < end) {
                     slots.acquireUninterruptibly();
                     long t0 = System.nanoTime();
@@ -200,6 +219,9 @@ public final class SdkBench {
         }
         Thread.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(warmupEnd - System.nanoTime())));
         measuredStart[0] = System.nanoTime();
+        long cpu0 = processCpuNanos();
+        long fsyncs0 = fsyncs();
+        long[] ticks0 = userSysTicks();
         recorder.reset();
         timed.appendLatencies(); // drop the warm-up's
         done.set(0);
@@ -210,6 +232,8 @@ public final class SdkBench {
         if (failed.get() > 0) {
             throw new IllegalStateException(failed.get() + " commands failed in " + key);
         }
+        System.out.printf("  %-16s process CPU %.1f us per command (%s), %.1f commands per fsync%n", key,
+                (processCpuNanos() - cpu0) / 1e3 / done.get(), userSys(ticks0), done.get() / (double) Math.max(1, fsyncs() - fsyncs0));
         report(key, done.get() / elapsed, recorder.getIntervalHistogram(),
                 writers + " writers over " + accounts + " aggregates, " + window + " in flight per writer");
     }
@@ -256,6 +280,9 @@ public final class SdkBench {
         }
         Thread.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(warmupEnd - System.nanoTime())));
         long measuredStart = System.nanoTime();
+        long cpu0 = processCpuNanos();
+        long fsyncs0 = fsyncs();
+        long[] ticks0 = userSysTicks();
         recorder.reset();
         timed.appendLatencies();
         done.set(0);
@@ -268,6 +295,8 @@ public final class SdkBench {
         }
         Histogram latency = recorder.getIntervalHistogram();
         timed.appendLatencies();
+        System.out.printf("  %-16s process CPU %.1f us per append (%s), %.1f appends per fsync%n", "append.sync",
+                (processCpuNanos() - cpu0) / 1e3 / done.get(), userSys(ticks0), done.get() / (double) Math.max(1, fsyncs() - fsyncs0));
         System.out.printf("  %-16s %,10.0f appends/s    latency p50 %7.3f ms  p99 %7.3f ms   (%d writers over %d fresh"
                         + " aggregates, 1 event per append, sync)%n", "append.sync", done.get() / elapsed,
                 ms(latency.getValueAtPercentile(50)), ms(latency.getValueAtPercentile(99)), writers, aggregates);
@@ -354,6 +383,40 @@ public final class SdkBench {
                 ms(append.getValueAtPercentile(99)));
         results.printf("%s.tput %.1f%n%s.p50 %.4f%n%s.p99 %.4f%n", key, perSecond, key,
                 ms(latency.getValueAtPercentile(50)), key, ms(latency.getValueAtPercentile(99)));
+    }
+
+    /** Flush passes (fsyncs of the active segment) of the aggregate topic's partitions so far. */
+    private long fsyncs() {
+        long n = 0;
+        for (int p = 0; p < partitions; p++) {
+            n += engine.partition(BankAccount.TOPIC, p).flushCount();
+        }
+        return n;
+    }
+
+    /** User and system CPU ticks of this process (Linux /proc/self/stat), or zeros elsewhere. */
+    private static long[] userSysTicks() {
+        try {
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12])};
+        } catch (IOException | RuntimeException e) {
+            return new long[] {0, 0};
+        }
+    }
+
+    private static String userSys(long[] before) {
+        long[] now = userSysTicks();
+        long user = now[0] - before[0];
+        long sys = now[1] - before[1];
+        return user + sys == 0 ? "user/sys unknown" : String.format("%.0f%% user, %.0f%% system", 100.0 * user / (user + sys),
+                100.0 * sys / (user + sys));
+    }
+
+    /** CPU time of this JVM (all threads), to compare work per command independently of the machine's load. */
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     static double ms(long nanos) {
