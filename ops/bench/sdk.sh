@@ -4,7 +4,8 @@
 # at a time, and for Cairn also with --inflight asynchronous commands per writer), raw event-store append throughput
 # (16 writers, one event per synchronous append) and aggregate load time (10, 1,000, 10,000 events, with and without
 # a snapshot). Prints both, the ratios, and whether each target is met. Both sides acknowledge only durable writes.
-# Usage: ops/bench/sdk.sh [--quick] [--inflight N] [--partitions N]   (also: ops/bench/run sdk ...)
+# Usage: ops/bench/sdk.sh [--quick] [--inflight N] [--partitions N] [--axon-cache]   (also: ops/bench/run sdk ...)
+#   --axon-cache: Axon's repository with its WeakReferenceCache (default: none, Axon's default); Cairn always caches.
 #   Cairn: io.cairn.bench.SdkBench, the SDK's gateway on the log engine in-process (every append fsynced before ack).
 #   Axon:  io.cairn.bench.axon.AxonBench (ops/bench/axon-peer, standalone pom, its own JVM), JdbcEventStorageEngine on
 #          the local PostgreSQL 127.0.0.1:5432, database sdk_axonbench (created and dropped by the run).
@@ -14,13 +15,14 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 out="$root/ops/bench/target"
 mkdir -p "$out"
-quick=""; cairn_args=(); inflight=32
+quick=""; cairn_args=(); axon_args=(); inflight=32
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick="--quick" ;;
     --inflight|--partitions) cairn_args+=("$1" "$2"); [ "$1" = --inflight ] && inflight="$2"; shift ;;
-    --help|-h) sed -n '2,10p' "$0"; exit 0 ;;
-    *) echo "unknown option $1 (--quick, --inflight N, --partitions N)" >&2; exit 2 ;;
+    --axon-cache) axon_args+=(--cache) ;;
+    --help|-h) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "unknown option $1 (--quick, --inflight N, --partitions N, --axon-cache)" >&2; exit 2 ;;
   esac
   shift
 done
@@ -35,7 +37,7 @@ java -Xms1g -Xmx1g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$cairn_cp"
   $quick ${cairn_args[@]+"${cairn_args[@]}"} --dir "$out/sdk-data" --out "$out/sdk-cairn.txt"
 echo "== Axon"
 java -Xms1g -Xmx1g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$axon_cp" io.cairn.bench.axon.AxonBench \
-  $quick --out "$out/sdk-axon.txt"
+  $quick ${axon_args[@]+"${axon_args[@]}"} --out "$out/sdk-axon.txt"
 echo
 echo "== Side by side (both durable before acknowledging: Cairn fsyncs the log before it acknowledges an append,"
 echo "   group commit across concurrent appends; Axon commits a PostgreSQL transaction per command or append and"

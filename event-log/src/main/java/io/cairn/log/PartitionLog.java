@@ -40,8 +40,9 @@ import org.slf4j.LoggerFactory;
  * high watermark follows the log end offset; replication will move it separately.
  *
  * <p>Durability: {@code flush.messages} and {@code flush.ms} say when appended data is fsynced. Appends that need a
- * flush share it (group commit): the first waiter takes the flush lock and fsyncs everything written so far; those
- * that queued behind it find their data already durable and return. See {@code docs/durability.md}.
+ * flush share it (group commit): the first waiter fsyncs everything written so far; those that wrote meanwhile wait for
+ * it and then one of them fsyncs for all of them, and so on, with no timer and no extra thread for synchronous
+ * appenders. See {@code docs/durability.md} and {@code docs/event-store.md}.
  *
  * <p>Thread-safety: safe for concurrent use. Appends and structural changes (roll, retention, compaction swaps) are
  * serialized by one lock; reads take no lock and see data up to the end position published after each append.

@@ -34,10 +34,11 @@ import java.time.Duration;
  * The command gateway on an {@link EventStore}: intercept, route by command class, load (snapshot + later events),
  * decide, append with the loaded last sequence as the expected one, optionally retry on a conflict.
  *
- * <p>Threads: interceptors, loading and the handler run on the sending thread; the append is asynchronous
- * ({@link EventStore#appendAsync}), so a sender of {@link #sendAsync} holds no thread while its events wait for the
- * log's group commit (many in-flight commands share one fsync). A retry after a conflict runs on the retry executor
- * (the common pool by default), never on the store's completion thread. Recently used aggregate states are cached
+ * <p>Threads: interceptors, loading and the handler run on the sending thread. For {@link #sendAsync} the append is
+ * asynchronous ({@link EventStore#appendAsync}), so the sender holds no thread while its events wait for the log's
+ * group commit (many in-flight commands share one fsync), and a retry after a conflict runs on the retry executor
+ * (the common pool by default), never on the store's completion thread. {@link #send} appends synchronously on the
+ * sending thread and retries there: no thread switch per command. Recently used aggregate states are cached
  * (taken out by one command at a time, used only while the store's last sequence still matches), so a command on a
  * busy aggregate usually skips the load; several gateways (in several processes) can still share aggregates — the
  * expected-sequence condition, not a lock, keeps them consistent (see docs/domain-sdk.md).

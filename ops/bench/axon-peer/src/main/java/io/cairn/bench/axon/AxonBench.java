@@ -147,7 +147,10 @@ public final class AxonBench {
     private final CommandGateway gateway;
     private final ExecutorService snapshotThread;
 
-    private AxonBench(boolean quick, PrintStream results, String url) {
+    private final boolean cache;
+
+    private AxonBench(boolean quick, boolean cache, PrintStream results, String url) {
+        this.cache = cache;
         this.quick = quick;
         this.results = results;
         HikariConfig config = new HikariConfig();
@@ -183,8 +186,12 @@ public final class AxonBench {
         AggregateSnapshotter snapshotter = AggregateSnapshotter.builder().eventStore(eventStore)
                 .aggregateFactories(new GenericAggregateFactory<>(Account.class))
                 .executor(snapshotThread).transactionManager(ownUnitOfWork).build();
-        repository = EventSourcingRepository.builder(Account.class).eventStore(eventStore)
-                .snapshotTriggerDefinition(new EventCountSnapshotTriggerDefinition(snapshotter, 100)).build();
+        EventSourcingRepository.Builder<Account> commands = EventSourcingRepository.builder(Account.class).eventStore(eventStore)
+                .snapshotTriggerDefinition(new EventCountSnapshotTriggerDefinition(snapshotter, 100));
+        if (cache) { // Axon's own aggregate cache (as Cairn's gateway caches states): loads skip the event store
+            commands.cache(new org.axonframework.common.caching.WeakReferenceCache());
+        }
+        repository = commands.build();
         plainRepository = EventSourcingRepository.builder(Account.class).eventStore(eventStore).build();
         SimpleCommandBus bus = SimpleCommandBus.builder().build();
         AggregateAnnotationCommandHandler.<Account>builder().aggregateType(Account.class).repository(repository).build()
@@ -196,6 +203,7 @@ public final class AxonBench {
         boolean quick = false;
         Path out = null;
         List<String> phases = List.of("hot", "concurrent", "append", "load");
+        boolean cache = false;
         String server = "jdbc:postgresql://127.0.0.1:5432/";
         String db = "sdk_axonbench";
         for (int i = 0; i < args.length; i++) {
@@ -203,8 +211,9 @@ public final class AxonBench {
                 case "--quick" -> quick = true;
                 case "--out" -> out = Path.of(args[++i]);
                 case "--phases" -> phases = List.of(args[++i].split(","));
+                case "--cache" -> cache = true;
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (options: --quick --out FILE --phases hot,concurrent,append,load)");
+                        + " (options: --quick --cache --out FILE --phases hot,concurrent,append,load)");
             }
         }
         try (Connection admin = DriverManager.getConnection(server + "postgres", "postgres", "")) {
@@ -221,7 +230,7 @@ public final class AxonBench {
         }
         AxonBench bench = null;
         try (PrintStream results = out == null ? new PrintStream(PrintStream.nullOutputStream()) : new PrintStream(out.toFile())) {
-            bench = new AxonBench(quick, results, server + db);
+            bench = new AxonBench(quick, cache, results, server + db);
             bench.run(phases);
         } finally {
             if (bench != null) {
@@ -238,8 +247,8 @@ public final class AxonBench {
     }
 
     private void run(List<String> phases) throws Exception {
-        System.out.printf("  Hikari pool: %d connections, autocommit off; %d writer threads%n",
-                dataSource.getMaximumPoolSize(), 16);
+        System.out.printf("  Hikari pool: %d connections, autocommit off; %d writer threads; aggregate cache: %s%n",
+                dataSource.getMaximumPoolSize(), 16, cache ? "WeakReferenceCache" : "none (Axon's default)");
         if (phases.contains("hot")) {
             hot(quick ? 500 : 3_000);
             System.out.printf("  after hot: snapshots %,d%n", count("snapshotevententry"));
