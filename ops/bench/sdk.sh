@@ -55,6 +55,8 @@ awk -v inflight="$inflight" '
     r = cairn["append.sync.tput"] / axon["append.sync.tput"]
     printf "  %-40s %12.0f %12.0f %7.1fx   >= 10x Axon: %s (event store only, 1 event per append)\n", "16 sync writers, appends/s", cairn["append.sync.tput"], axon["append.sync.tput"], r, verdict(r >= 10)
     printf "  %-40s %12.3f %12.3f %7.1fx\n", "16 sync writers, append p50 ms", cairn["append.sync.p50"], axon["append.sync.p50"], axon["append.sync.p50"] / cairn["append.sync.p50"]
+    r = cairn["append.pipelined.tput"] / axon["append.sync.tput"]
+    printf "  %-40s %12.0f %12.0f %7.1fx   (Cairn with %s async appends in flight per writer; Axon sync)\n", "16 writers pipelined, appends/s", cairn["append.pipelined.tput"], axon["append.sync.tput"], r, inflight
     r = cairn["concurrent.tput"] / axon["concurrent.tput"]
     printf "  %-40s %12.0f %12.0f %7.1fx   (Cairn with %s async commands in flight per writer; Axon sync)\n", "16 writers pipelined, commands/s", cairn["concurrent.tput"], axon["concurrent.tput"], r, inflight
     printf "  %-40s %12.3f %12.3f %7.1fx\n", "16 writers pipelined, latency p50 ms", cairn["concurrent.p50"], axon["concurrent.p50"], axon["concurrent.p50"] / cairn["concurrent.p50"]

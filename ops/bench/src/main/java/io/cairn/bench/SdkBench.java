@@ -121,7 +121,8 @@ public final class SdkBench {
                 concurrent(gateway, accounts, 16, 1, seconds, "concurrent.sync");
             }
             if (phases.contains("append")) {
-                appends(gateway.serializer(), accounts, 16, seconds);
+                appends(gateway.serializer(), accounts, 16, seconds, 1, "append.sync");
+                appends(gateway.serializer(), accounts, 16, seconds, inflight, "append.pipelined");
             }
             if (phases.contains("load")) {
                 load(store, gateway);
@@ -243,7 +244,8 @@ public final class SdkBench {
      * (synchronously, conditional on the aggregate's last sequence, serialized per append) round robin over its own
      * 1/16 of 10,000 fresh aggregates. Axon's side appends through its EventStore in one unit of work per event.
      */
-    private void appends(EventSerializer serializer, int aggregates, int writers, long seconds) throws InterruptedException {
+    private void appends(EventSerializer serializer, int aggregates, int writers, long seconds, int window, String key)
+            throws InterruptedException {
         Recorder recorder = new Recorder(3);
         AtomicLong done = new AtomicLong();
         AtomicLong failed = new AtomicLong();
@@ -255,9 +257,13 @@ public final class SdkBench {
             Thread t = new Thread(() -> {
                 long[] last = new long[(aggregates + writers - 1) / writers];
                 java.util.Arrays.fill(last, EventStore.NEW_AGGREGATE);
+                if (window > 1) {
+                    pipelinedAppends(serializer, aggregates, writers, writer, window, key, end, warmupEnd, recorder, done, failed);
+                    return;
+                }
                 int slot = 0;
                 while (System.nanoTime() < end) {
-                    String id = "append-" + (writer + slot * writers);
+                    String id = key + "-" + (writer + slot * writers);
                     long t0 = System.nanoTime();
                     try {
                         EventData event = serializer.serialize(new MoneyDeposited(id, 1, null), Map.of());
@@ -295,13 +301,56 @@ public final class SdkBench {
         }
         Histogram latency = recorder.getIntervalHistogram();
         timed.appendLatencies();
-        System.out.printf("  %-16s process CPU %.1f us per append (%s), %.1f appends per fsync%n", "append.sync",
+        System.out.printf("  %-16s process CPU %.1f us per append (%s), %.1f appends per fsync%n", key,
                 (processCpuNanos() - cpu0) / 1e3 / done.get(), userSys(ticks0), done.get() / (double) Math.max(1, fsyncs() - fsyncs0));
         System.out.printf("  %-16s %,10.0f appends/s    latency p50 %7.3f ms  p99 %7.3f ms   (%d writers over %d fresh"
-                        + " aggregates, 1 event per append, sync)%n", "append.sync", done.get() / elapsed,
-                ms(latency.getValueAtPercentile(50)), ms(latency.getValueAtPercentile(99)), writers, aggregates);
-        results.printf("append.sync.tput %.1f%nappend.sync.p50 %.4f%nappend.sync.p99 %.4f%n", done.get() / elapsed,
-                ms(latency.getValueAtPercentile(50)), ms(latency.getValueAtPercentile(99)));
+                        + " aggregates, 1 event per append, %s)%n", key, done.get() / elapsed,
+                ms(latency.getValueAtPercentile(50)), ms(latency.getValueAtPercentile(99)), writers, aggregates,
+                window == 1 ? "sync" : window + " async appends in flight per writer");
+        results.printf("%s.tput %.1f%n%s.p50 %.4f%n%s.p99 %.4f%n", key, done.get() / elapsed, key,
+                ms(latency.getValueAtPercentile(50)), key, ms(latency.getValueAtPercentile(99)));
+    }
+
+    /**
+     * One writer of the pipelined append phase: up to {@code window} appendAsync calls in flight, round robin over the
+     * writer's aggregates; an aggregate's next append waits for its previous one (it needs its last sequence).
+     */
+    private void pipelinedAppends(EventSerializer serializer, int aggregates, int writers, int writer, int window,
+                                  String key, long end, long warmupEnd, Recorder recorder, AtomicLong done, AtomicLong failed) {
+        int mine = (aggregates - writer + writers - 1) / writers;
+        java.util.concurrent.atomic.AtomicLongArray last = new java.util.concurrent.atomic.AtomicLongArray(mine);
+        java.util.concurrent.atomic.AtomicIntegerArray busy = new java.util.concurrent.atomic.AtomicIntegerArray(mine);
+        for (int i = 0; i < mine; i++) {
+            last.set(i, EventStore.NEW_AGGREGATE);
+        }
+        Semaphore slots = new Semaphore(window);
+        int slot = 0;
+        while (System.nanoTime() < end) {
+            while (busy.get(slot) != 0) {
+                Thread.onSpinWait(); // the previous append of this aggregate is still in flight
+            }
+            slots.acquireUninterruptibly();
+            busy.set(slot, 1);
+            String id = key + "-" + (writer + slot * writers);
+            int s = slot;
+            long t0 = System.nanoTime();
+            EventData event = serializer.serialize(new MoneyDeposited(id, 1, null), Map.of());
+            timed.appendAsync(BankAccount.TOPIC, id, last.get(s), List.of(event)).whenComplete((r, e) -> {
+                if (e != null) {
+                    failed.incrementAndGet();
+                } else {
+                    last.set(s, r.lastSequence());
+                    if (t0 >= warmupEnd) {
+                        recorder.recordValue(System.nanoTime() - t0);
+                        done.incrementAndGet();
+                    }
+                }
+                busy.set(s, 0);
+                slots.release();
+            });
+            slot = (slot + 1) % mine;
+        }
+        slots.acquireUninterruptibly(window);
     }
 
     private void load(LogEventStore store, EventSourcingCommandGateway gateway) {
