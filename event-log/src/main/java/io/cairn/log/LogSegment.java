@@ -510,8 +510,13 @@ final class LogSegment {
         timeIndex.trimToSize();
     }
 
+    /**
+     * Makes the data durable with {@code fdatasync} ({@code force(false)}): it writes the data and the metadata needed
+     * to read it back (the file length), but not the modification time, which an {@code fsync} would also journal on
+     * every append. See docs/durability.md.
+     */
     void flush() throws IOException {
-        records.flush();
+        records.channel().force(false);
     }
 
     long nextOffset() {

@@ -40,8 +40,9 @@ import org.slf4j.LoggerFactory;
  * high watermark follows the log end offset; replication will move it separately.
  *
  * <p>Durability: {@code flush.messages} and {@code flush.ms} say when appended data is fsynced. Appends that need a
- * flush share it (group commit): the first waiter takes the flush lock and fsyncs everything written so far; those
- * that queued behind it find their data already durable and return. See {@code docs/durability.md}.
+ * flush share it (group commit): the first waiter fsyncs everything written so far; those that wrote meanwhile wait for
+ * it and then one of them fsyncs for all of them, and so on, with no timer and no extra thread for synchronous
+ * appenders. See {@code docs/durability.md} and {@code docs/event-store.md}.
  *
  * <p>Thread-safety: safe for concurrent use. Appends and structural changes (roll, retention, compaction swaps) are
  * serialized by one lock; reads take no lock and see data up to the end position published after each append.
@@ -83,9 +84,17 @@ public final class PartitionLog implements AutoCloseable {
     private final boolean verifyReads;
     private final ConcurrentSkipListMap<Long, LogSegment> segments = new ConcurrentSkipListMap<>();
     private final ReentrantLock lock = new ReentrantLock();
-    private final Object flushLock = new Object();
+    /**
+     * Guards {@link #flushStartedTo} and {@link #flushesRunning} (and orders updates of {@link #flushedOffset});
+     * held only for a few field updates, never across an fsync. Callers of {@link #flushUpTo} wait on it.
+     */
+    private final Object flushState = new Object();
+    /** The highest target of a flush started so far (running or finished): data below it is durable or soon will be. */
+    private long flushStartedTo;
+    /** Flushes running now (at most {@link #MAX_CONCURRENT_FLUSHES}). */
+    private int flushesRunning;
     private final List<LongConsumer> appendListeners = new CopyOnWriteArrayList<>();
-    /** Async appends waiting for an fsync, in offset order (appended under the lock, so offsets increase). */
+    /** Appends waiting for an fsync, in offset order (added under the append lock, so offsets increase). */
     private final java.util.concurrent.ConcurrentLinkedQueue<DurableWaiter> durableWaiters = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final java.util.concurrent.atomic.AtomicBoolean flushScheduled = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile LogEnd end;
@@ -308,8 +317,8 @@ public final class PartitionLog implements AutoCloseable {
      * {@link AppendGuard}). All batches of {@code records} are written contiguously, or none.
      */
     public AppendResult append(MemoryRecords records, AppendGuard guard) {
-        Written w = write(records, guard);
-        if (w.needFlush) {
+        Written w = write(records, guard, null, false);
+        if (w.waiter != null) {
             flushUpTo(w.result.lastOffset() + 1);
         }
         notifyListeners(w.result.lastOffset() + 1);
@@ -325,53 +334,70 @@ public final class PartitionLog implements AutoCloseable {
     public java.util.concurrent.CompletableFuture<AppendResult> appendAsync(MemoryRecords records, AppendGuard guard) {
         Written w;
         try {
-            w = write(records, guard);
+            w = write(records, guard, null);
         } catch (RuntimeException e) {
             return java.util.concurrent.CompletableFuture.failedFuture(e);
         }
         notifyListeners(w.result.lastOffset() + 1);
-        if (!w.needFlush) {
+        if (w.waiter == null) {
             return java.util.concurrent.CompletableFuture.completedFuture(w.result);
         }
-        DurableWaiter waiter = new DurableWaiter(w.result.lastOffset() + 1, w.result.asDurable());
-        durableWaiters.add(waiter);
-        if (flushedOffset >= waiter.offset) {
+        if (flushedOffset >= w.waiter.offset) {
             completeDurableWaiters(null);
-        } else {
+        } else if (!coveredByStartedFlush(w.waiter.offset)) {
             requestBackgroundFlush();
         }
-        return waiter.future;
+        return w.waiter.future;
     }
 
     /**
      * Like {@link #append(MemoryRecords, AppendGuard)}, but shares fsyncs through the durability waiters of
-     * {@link #appendAsync}: when no flush is running, the caller fsyncs inline (no thread switch when alone); otherwise
-     * it waits for the running flush to cover it, and all waiters one fsync covers are woken at once rather than one
-     * after another through a lock. See docs/event-store.md.
+     * {@link #appendAsync} without a thread switch: the caller fsyncs everything written so far itself unless a flush
+     * that started after its write is running (then it parks until that flush wakes it) or
+     * {@link #MAX_CONCURRENT_FLUSHES} flushes are running (then the first of them to finish wakes it to start the
+     * next). Waiters are woken one by one, only those a finished fsync covers. See docs/event-store.md.
      */
     public AppendResult appendAndAwait(MemoryRecords records, AppendGuard guard) {
-        Written w = write(records, guard);
+        try {
+            return appendAndAwait(records, guard, Long.MAX_VALUE);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("a wait without a timeout timed out", e);
+        }
+    }
+
+    /**
+     * {@link #appendAndAwait(MemoryRecords, AppendGuard)} that stops waiting for an fsync run by another thread after
+     * {@code timeoutNanos} ({@link Long#MAX_VALUE}: no limit). The records are written by then; whether they become
+     * durable is unknown to the caller. An fsync the caller runs itself is not cut short.
+     *
+     * @throws java.util.concurrent.TimeoutException when the wait timed out
+     */
+    public AppendResult appendAndAwait(MemoryRecords records, AppendGuard guard, long timeoutNanos)
+            throws java.util.concurrent.TimeoutException {
+        long deadline = timeoutNanos == Long.MAX_VALUE ? 0 : System.nanoTime() + timeoutNanos;
+        Written w = write(records, guard, Thread.currentThread());
         notifyListeners(w.result.lastOffset() + 1);
-        if (!w.needFlush) {
+        if (w.waiter == null) {
             return w.result;
         }
-        DurableWaiter waiter = new DurableWaiter(w.result.lastOffset() + 1, w.result.asDurable());
-        durableWaiters.add(waiter);
-        if (flushedOffset >= waiter.offset) {
-            completeDurableWaiters(null);
-        } else if (flushScheduled.compareAndSet(false, true)) {
-            try {
-                while (!waiter.future.isDone() && !closed) {
-                    flushUpTo(end.offset());
-                    completeDurableWaiters(null);
+        DurableWaiter waiter = w.waiter;
+        while (!waiter.future.isDone()) {
+            long target = tryStartFlush(waiter.offset);
+            if (target >= 0) {
+                try {
+                    runFlush(target);
+                } catch (RuntimeException e) {
+                    // runFlush failed every pending waiter (this one included) with it
                 }
-            } catch (RuntimeException e) {
-                completeDurableWaiters(e);
-            } finally {
-                flushScheduled.set(false);
-            }
-            if (!durableWaiters.isEmpty()) {
-                requestBackgroundFlush(); // appends that queued behind this fsync: the background flush serves them
+            } else if (timeoutNanos == Long.MAX_VALUE) {
+                java.util.concurrent.locks.LockSupport.park(this);
+            } else {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new java.util.concurrent.TimeoutException("Append to " + topic + "-" + partition + " at offset "
+                            + w.result.baseOffset() + " written but not known durable after " + timeoutNanos / 1_000_000 + " ms");
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(this, left);
             }
         }
         try {
@@ -384,23 +410,34 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
-    private record Written(AppendResult result, boolean needFlush) {
+    private record Written(AppendResult result, DurableWaiter waiter) {
     }
 
+    /** An append waiting to be durable: its end offset, its result, and the thread to wake (null for async). */
     private record DurableWaiter(long offset, AppendResult result,
-                                 java.util.concurrent.CompletableFuture<AppendResult> future) {
-        DurableWaiter(long offset, AppendResult result) {
-            this(offset, result, new java.util.concurrent.CompletableFuture<>());
+                                 java.util.concurrent.CompletableFuture<AppendResult> future, Thread thread) {
+        DurableWaiter(long offset, AppendResult result, Thread thread) {
+            this(offset, result, new java.util.concurrent.CompletableFuture<>(), thread);
         }
     }
 
-    private Written write(MemoryRecords records, AppendGuard guard) {
+    /**
+     * Writes under the append lock. When the flush policy asks for an fsync and {@code waiterThread} is given or the
+     * caller is {@link #appendAsync}, the durability waiter is queued under the lock too, so the queue stays in
+     * offset order; {@link #append} passes through here with no waiter and calls {@link #flushUpTo} instead.
+     */
+    private Written write(MemoryRecords records, AppendGuard guard, Thread waiterThread) {
+        return write(records, guard, waiterThread, true);
+    }
+
+    private Written write(MemoryRecords records, AppendGuard guard, Thread waiterThread, boolean queueWaiter) {
         TopicConfig cfg = config.config();
         Validated v = validate(records, cfg);
         long now = clock.millis();
         long base;
         long last;
         boolean needFlush;
+        DurableWaiter waiter = null;
         lock.lock();
         try {
             ensureOpen();
@@ -434,12 +471,18 @@ public final class PartitionLog implements AutoCloseable {
                 unflushedMessages = 0;
             }
             guard.appended(base, last);
+            if (needFlush && queueWaiter) {
+                waiter = new DurableWaiter(last + 1, new AppendResult(base, last, v.records,
+                        cfg.logAppendTime ? now : -1, true), waiterThread);
+                durableWaiters.add(waiter);
+            }
         } catch (IOException e) {
             throw ioFailure("append to", e);
         } finally {
             lock.unlock();
         }
-        return new Written(new AppendResult(base, last, v.records, cfg.logAppendTime ? now : -1, flushedOffset > last), needFlush);
+        AppendResult result = new AppendResult(base, last, v.records, cfg.logAppendTime ? now : -1, flushedOffset > last);
+        return new Written(result, needFlush && !queueWaiter ? new DurableWaiter(last + 1, result, null) : waiter);
     }
 
     private void notifyListeners(long logEnd) {
@@ -448,31 +491,37 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
-    /** At most one background flush is queued or running per partition; it loops while waiters remain. */
+    /**
+     * Asks for a background flush for async waiters no running flush covers. At most one background flush task is
+     * queued or running per partition; it loops while such waiters remain and it may start a flush. When
+     * {@link #MAX_CONCURRENT_FLUSHES} are running it stops: the first of them to finish asks again (see
+     * {@link #handOver}).
+     */
     private void requestBackgroundFlush() {
         if (!flushScheduled.compareAndSet(false, true)) {
             return;
         }
         Runnable task = () -> {
             try {
-                while (true) {
-                    DurableWaiter w = durableWaiters.peek();
-                    if (w == null || closed) {
-                        break;
+                while (!closed && !durableWaiters.isEmpty()) {
+                    long target = tryStartFlush(end.offset());
+                    if (target < 0) {
+                        break; // covered by a running flush, or the most flushes are running: they hand over
                     }
-                    flushUpTo(end.offset());
-                    completeDurableWaiters(null);
+                    try {
+                        runFlush(target);
+                    } catch (RuntimeException e) {
+                        // every pending waiter got the failure
+                    }
                 }
-            } catch (RuntimeException e) {
-                completeDurableWaiters(e);
             } finally {
                 flushScheduled.set(false);
             }
-            // a waiter added between the last peek and the reset above must not be stranded
+            // a waiter added between the last check and the reset above must not be stranded
             if (!durableWaiters.isEmpty()) {
                 if (closed) {
                     completeDurableWaiters(new LogException.LogClosedException(topic + "-" + partition + " is closed"));
-                } else {
+                } else if (uncoveredWaiters()) {
                     requestBackgroundFlush();
                 }
             }
@@ -483,7 +532,20 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
-    /** Completes the futures of appends now durable, or, given a failure, every pending one with it. */
+    /** Whether data someone waits for is past every started flush, and another flush may start now. */
+    private boolean uncoveredWaiters() {
+        synchronized (flushState) {
+            return end.offset() > flushStartedTo && flushesRunning < MAX_CONCURRENT_FLUSHES;
+        }
+    }
+
+    private boolean coveredByStartedFlush(long offset) {
+        synchronized (flushState) {
+            return flushStartedTo >= offset;
+        }
+    }
+
+    /** Completes the futures of appends now durable (waking their threads), or, given a failure, every pending one. */
     private void completeDurableWaiters(RuntimeException failure) {
         while (true) {
             DurableWaiter w = durableWaiters.peek();
@@ -495,6 +557,9 @@ public final class PartitionLog implements AutoCloseable {
                     w.future.complete(w.result);
                 } else {
                     w.future.completeExceptionally(failure);
+                }
+                if (w.thread != null) {
+                    java.util.concurrent.locks.LockSupport.unpark(w.thread);
                 }
             }
         }
@@ -615,52 +680,141 @@ public final class PartitionLog implements AutoCloseable {
 
     // ----------------------------------------------------------------------------------------------------- flush
 
-    /** Makes everything below {@code offset} durable, sharing the fsync with concurrent callers. */
-    void flushUpTo(long offset) {
-        if (flushedOffset >= offset) {
-            return;
-        }
-        synchronized (flushLock) {
-            if (flushedOffset >= offset) {
-                return;
+    /**
+     * How many fsyncs of one partition may run at once. A flush covers what was written before it started, so data
+     * written while one runs needs another, which may start at once (overlapping) or when the running one ends. One:
+     * overlapping fsyncs each covered fewer appends and cost more CPU per append than they saved in waiting on the
+     * two-core machine measured (docs/durability.md); partitions still fsync in parallel. The machinery allows more.
+     */
+    static final int MAX_CONCURRENT_FLUSHES = 1;
+
+    /**
+     * Starts a flush covering everything written so far, unless {@code offset} is durable, a running flush already
+     * covers it, or {@link #MAX_CONCURRENT_FLUSHES} are running. Returns the new flush's target (the log end offset
+     * it makes durable), or -1. The caller must then {@link #runFlush} it.
+     */
+    private long tryStartFlush(long offset) {
+        synchronized (flushState) {
+            if (flushedOffset >= offset || flushStartedTo >= offset || flushesRunning >= MAX_CONCURRENT_FLUSHES) {
+                return -1;
             }
-            LogEnd e = end;
+            long target = end.offset();
+            flushStartedTo = Math.max(flushStartedTo, target);
+            flushesRunning++;
+            return target;
+        }
+    }
+
+    /**
+     * Fsyncs every segment that may hold data below {@code target} and not yet durable, then publishes the new durable
+     * offset, completes the waiters it covers and hands over (see {@link #handOver}). On failure every pending waiter
+     * fails with the error, which is also thrown.
+     */
+    private void runFlush(long target) {
+        boolean done = false;
+        try {
             Long from = segments.floorKey(flushedOffset);
             NavigableMap<Long, LogSegment> dirty = from == null ? segments : segments.tailMap(from, true);
-            try {
-                for (LogSegment s : dirty.values()) {
-                    if (s.baseOffset > e.offset()) {
-                        break;
-                    }
-                    try {
-                        s.flush();
-                    } catch (ClosedChannelException gone) {
-                        if (segments.get(s.baseOffset) == s) {
-                            // Closed by a thread interrupt: an fsync of the reopened file covers the same data. Only
-                            // tryLock here: close() takes the lock, then this flush lock.
-                            if (!lock.tryLock()) {
+            for (LogSegment s : dirty.values()) {
+                if (s.baseOffset > target) {
+                    break;
+                }
+                try {
+                    s.flush();
+                } catch (ClosedChannelException gone) {
+                    if (segments.get(s.baseOffset) == s) {
+                        // Closed by a thread interrupt: an fsync of the reopened file covers the same data. Only
+                        // tryLock here: close() takes the lock, then waits for flushes.
+                        if (!lock.tryLock()) {
+                            throw gone;
+                        }
+                        try {
+                            if (!reopenIfLive(s)) {
                                 throw gone;
                             }
-                            try {
-                                if (!reopenIfLive(s)) {
-                                    throw gone;
-                                }
-                            } finally {
-                                lock.unlock();
-                            }
-                            s.flush();
-                        } // else removed by retention or compaction meanwhile: nothing to make durable
+                        } finally {
+                            lock.unlock();
+                        }
+                        s.flush();
+                    } // else removed by retention or compaction meanwhile: nothing to make durable
+                }
+            }
+            done = true;
+        } catch (IOException ex) {
+            LogException failure = ioFailure("flush", ex);
+            completeDurableWaiters(failure);
+            throw failure;
+        } catch (RuntimeException ex) {
+            completeDurableWaiters(ex);
+            throw ex;
+        } finally {
+            synchronized (flushState) {
+                flushesRunning--;
+                if (done) {
+                    if (target > flushedOffset) {
+                        flushedOffset = target;
+                    }
+                    lastFlushMs = clock.millis();
+                } else {
+                    flushStartedTo = flushedOffset; // what it would have covered is not covered: the next try starts one
+                }
+                flushState.notifyAll();
+            }
+            if (done) {
+                flushes.incrementAndGet();
+            }
+        }
+        completeDurableWaiters(null);
+        handOver();
+    }
+
+    /**
+     * After a flush: if data that someone waits for is past every started flush (it was written while the maximum of
+     * flushes ran), lets one more start: wakes the first such waiting appender (it fsyncs for everyone) or, for async
+     * appends, asks for the background flush.
+     */
+    private void handOver() {
+        if (durableWaiters.isEmpty()) {
+            return;
+        }
+        long startedTo;
+        synchronized (flushState) {
+            startedTo = flushStartedTo;
+        }
+        for (DurableWaiter w : durableWaiters) {
+            if (w.offset > startedTo) {
+                if (w.thread != null) {
+                    java.util.concurrent.locks.LockSupport.unpark(w.thread);
+                } else {
+                    requestBackgroundFlush();
+                }
+                return;
+            }
+        }
+    }
+
+    /** Makes everything below {@code offset} durable, sharing fsyncs with concurrent callers; blocks until it is. */
+    void flushUpTo(long offset) {
+        while (flushedOffset < offset) {
+            long target = tryStartFlush(offset);
+            if (target >= 0) {
+                runFlush(target);
+                continue;
+            }
+            boolean interrupted = false;
+            synchronized (flushState) {
+                // a running flush covers it, or the most are running: wait for one to finish, then look again
+                while (flushedOffset < offset && flushesRunning > 0) {
+                    try {
+                        flushState.wait();
+                    } catch (InterruptedException e) {
+                        interrupted = true; // as before (a monitor wait): finish, keep the interrupt
                     }
                 }
-            } catch (IOException ex) {
-                throw ioFailure("flush", ex);
             }
-            flushedOffset = Math.max(flushedOffset, e.offset());
-            lastFlushMs = clock.millis();
-            flushes.incrementAndGet();
-        }
-        if (!durableWaiters.isEmpty()) {
-            completeDurableWaiters(null);
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -1023,8 +1177,8 @@ public final class PartitionLog implements AutoCloseable {
         return flushedOffset;
     }
 
-    /** Number of flush passes so far. */
-    long flushCount() {
+    /** Number of flush passes (each fsyncs the segments holding unflushed data) since the partition was opened. */
+    public long flushCount() {
         return flushes.get();
     }
 

@@ -130,6 +130,50 @@ class AppendGuardTest {
     }
 
     @Test
+    void syncAsyncAndPlainAppendersMixedAllReturnDurableAndNoneIsStranded() throws Exception {
+        // Three ways to wait for the fsync share one group commit: appendAndAwait (fsyncs inline or parks until the
+        // covering fsync wakes it), appendAsync (background flush) and append (waits on the flush state). Any waiter
+        // left without a flush to wake it would hang here (each thread's work is bounded by the join timeout).
+        PartitionLog p = open(Map.of(TopicConfig.FLUSH_MESSAGES, "1"));
+        int threads = 6;
+        int perThread = 60;
+        long flushesBefore = p.flushCount();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        List<CompletableFuture<List<PartitionLog.AppendResult>>> all = new ArrayList<>();
+        try {
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                all.add(CompletableFuture.supplyAsync(() -> {
+                    List<PartitionLog.AppendResult> mine = new ArrayList<>();
+                    for (int i = 0; i < perThread; i++) {
+                        var batch = Batches.of(0, thread + "-" + i);
+                        PartitionLog.AppendResult r = switch ((thread + i) % 3) {
+                            case 0 -> p.appendAndAwait(batch, PartitionLog.AppendGuard.NONE);
+                            case 1 -> p.appendAsync(batch, PartitionLog.AppendGuard.NONE).join();
+                            default -> p.append(batch);
+                        };
+                        assertThat(p.durableOffset()).isGreaterThan(r.lastOffset());
+                        mine.add(r);
+                    }
+                    return mine;
+                }, pool));
+            }
+            java.util.Set<Long> offsets = new java.util.HashSet<>();
+            for (var f : all) {
+                for (PartitionLog.AppendResult r : f.get(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                    assertThat(r.durable()).isTrue();
+                    assertThat(offsets.add(r.baseOffset())).isTrue();
+                }
+            }
+            assertThat(offsets).hasSize(threads * perThread);
+            assertThat(p.durableOffset()).isEqualTo(p.logEndOffset());
+            assertThat(p.flushCount() - flushesBefore).isPositive().isLessThanOrEqualTo(threads * perThread);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void asyncAppendsWithoutFlushPolicyCompleteAtOnceAndCloseFlushesThem() {
         PartitionLog p = open(Map.of(TopicConfig.FLUSH_MESSAGES, "1000000"));
         CompletableFuture<PartitionLog.AppendResult> f = p.appendAsync(Batches.of(0, "x"), PartitionLog.AppendGuard.NONE);

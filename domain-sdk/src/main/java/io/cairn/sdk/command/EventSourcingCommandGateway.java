@@ -34,10 +34,11 @@ import java.time.Duration;
  * The command gateway on an {@link EventStore}: intercept, route by command class, load (snapshot + later events),
  * decide, append with the loaded last sequence as the expected one, optionally retry on a conflict.
  *
- * <p>Threads: interceptors, loading and the handler run on the sending thread; the append is asynchronous
- * ({@link EventStore#appendAsync}), so a sender of {@link #sendAsync} holds no thread while its events wait for the
- * log's group commit (many in-flight commands share one fsync). A retry after a conflict runs on the retry executor
- * (the common pool by default), never on the store's completion thread. Recently used aggregate states are cached
+ * <p>Threads: interceptors, loading and the handler run on the sending thread. For {@link #sendAsync} the append is
+ * asynchronous ({@link EventStore#appendAsync}), so the sender holds no thread while its events wait for the log's
+ * group commit (many in-flight commands share one fsync), and a retry after a conflict runs on the retry executor
+ * (the common pool by default), never on the store's completion thread. {@link #send} appends synchronously on the
+ * sending thread and retries there: no thread switch per command. Recently used aggregate states are cached
  * (taken out by one command at a time, used only while the store's last sequence still matches), so a command on a
  * busy aggregate usually skips the load; several gateways (in several processes) can still share aggregates — the
  * expected-sequence condition, not a lock, keeps them consistent (see docs/domain-sdk.md).
@@ -117,12 +118,60 @@ public final class EventSourcingCommandGateway implements CommandGateway {
      */
     @Override
     public <R> R send(Object command) {
-        return join(sendAsync(CommandMessage.of(command)), sendTimeoutMillis);
+        return sendSync(CommandMessage.of(command));
     }
 
     @Override
     public <R> R send(Object command, Map<String, String> metadata) {
-        return join(sendAsync(CommandMessage.of(command, metadata)), sendTimeoutMillis);
+        return sendSync(CommandMessage.of(command, metadata));
+    }
+
+    /**
+     * The synchronous send runs the whole command on the calling thread, the append included: the store's
+     * synchronous append fsyncs inline (or parks until the fsync that covers it wakes it), so a command crosses no
+     * thread on its way (see docs/event-store.md). The send timeout bounds the wait for the append's outcome
+     * ({@link EventStore#append(String, String, long, List, long)}).
+     */
+    @SuppressWarnings("unchecked")
+    private <R> R sendSync(CommandMessage<?> command) {
+        CommandMessage<?> message = Objects.requireNonNull(command, "command");
+        for (CommandInterceptor interceptor : interceptors) {
+            message = Objects.requireNonNull(interceptor.intercept(message), "an interceptor returned null");
+        }
+        EventSourcedRepository<?> repository = routes.get(message.payloadType());
+        if (repository == null) {
+            throw new NoHandlerException(message.payloadType(),
+                    routes.keySet().stream().map(Class::getSimpleName).sorted().toList());
+        }
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return (R) attemptSync(repository, message);
+            } catch (ConcurrencyConflictException conflict) {
+                if (repository.definition().createsAggregate(message.payload().getClass()) || attempt >= maxRetries) {
+                    throw conflict;
+                }
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable e) { // a checked exception thrown by a handler: as the asynchronous path reports it
+                throw new CommandExecutionException("command failed: " + e, e);
+            }
+        }
+    }
+
+    /** One try of a command, the append synchronous: the result, or the store's exception. */
+    private <S> Object attemptSync(EventSourcedRepository<S> repository, CommandMessage<?> message) {
+        Prepared<S> p = prepare(repository, message);
+        if (p.events == null) {
+            return p.decision.result();
+        }
+        try {
+            store.append(p.topic, p.decision.aggregateId(), p.expected, p.events, sendTimeoutMillis);
+        } catch (TimeoutException e) {
+            throw new CommandTimeoutException("no outcome within " + sendTimeoutMillis + " ms: the command may or may not"
+                    + " have been appended (its events carry its id as causationId)", e);
+        }
+        appended(p);
+        return p.decision.result();
     }
 
     @Override
@@ -151,8 +200,13 @@ public final class EventSourcingCommandGateway implements CommandGateway {
         return (CompletableFuture<R>) result;
     }
 
-    private <S> void attempt(EventSourcedRepository<S> repository, CommandMessage<?> message, int attempt,
-                             CompletableFuture<Object> result) {
+    /** A decided command: its events serialized (null when it decided none), ready to append. */
+    private record Prepared<S>(String topic, Decision<S> decision, boolean creates, long expected, long newLast,
+                               List<EventData> events, EventData snapshot) {
+    }
+
+    /** Loads (or takes from the cache), decides and serializes; a command deciding no event is done here. */
+    private <S> Prepared<S> prepare(EventSourcedRepository<S> repository, CommandMessage<?> message) {
         AggregateDefinition<S> definition = repository.definition();
         Object command = message.payload();
         boolean creates = definition.createsAggregate(command.getClass());
@@ -163,8 +217,8 @@ public final class EventSourcingCommandGateway implements CommandGateway {
         Decision<S> decision = definition.handle(loaded.state(), message);
         if (decision.events().isEmpty()) {
             cache.put(definition.topic(), decision.aggregateId(), decision.state(), loaded.lastSequence());
-            result.complete(decision.result());
-            return;
+            return new Prepared<>(definition.topic(), decision, creates, loaded.lastSequence(), loaded.lastSequence(),
+                    null, null);
         }
         Map<String, String> metadata = eventMetadata(message);
         List<EventData> events = new ArrayList<>(decision.events().size());
@@ -176,12 +230,29 @@ public final class EventSourcingCommandGateway implements CommandGateway {
         int every = definition.snapshotEvery();
         EventData snapshot = every > 0 && (newLast + 1) / every > (expected + 1) / every
                 ? snapshots.toRecord(decision.state(), newLast) : null;
-        store.appendAsync(definition.topic(), decision.aggregateId(), expected, events).whenComplete((appended, failure) -> {
+        return new Prepared<>(definition.topic(), decision, creates, expected, newLast, events, snapshot);
+    }
+
+    /** After a successful append: caches the new state and writes the snapshot if one is due. */
+    private <S> void appended(Prepared<S> p) {
+        cache.put(p.topic, p.decision.aggregateId(), p.decision.state(), p.newLast);
+        if (p.snapshot != null) {
+            snapshots.storeAsync(p.topic, p.decision.aggregateId(), p.snapshot);
+        }
+    }
+
+    private <S> void attempt(EventSourcedRepository<S> repository, CommandMessage<?> message, int attempt,
+                             CompletableFuture<Object> result) {
+        Prepared<S> p = prepare(repository, message);
+        if (p.events == null) {
+            result.complete(p.decision.result());
+            return;
+        }
+        boolean creates = p.creates;
+        Decision<S> decision = p.decision;
+        store.appendAsync(p.topic, decision.aggregateId(), p.expected, p.events).whenComplete((appended, failure) -> {
             if (failure == null) {
-                cache.put(definition.topic(), decision.aggregateId(), decision.state(), newLast);
-                if (snapshot != null) {
-                    snapshots.storeAsync(definition.topic(), decision.aggregateId(), snapshot);
-                }
+                appended(p);
                 result.complete(decision.result());
                 return;
             }

@@ -32,6 +32,33 @@ public interface EventStore {
      */
     AppendResult append(String topic, String aggregateId, long expectedSequence, List<EventData> events);
 
+    /**
+     * {@link #append} that gives up waiting after {@code timeoutMillis}: then the outcome is unknown (the events may
+     * or may not be appended, and may still become durable). The default waits for {@link #appendAsync}; the
+     * in-process store runs the append on the caller's thread (no thread switch, see docs/event-store.md), where only
+     * the wait for an fsync another thread runs can time out, not an fsync the caller runs itself.
+     *
+     * @throws java.util.concurrent.TimeoutException when no outcome arrived in time
+     */
+    default AppendResult append(String topic, String aggregateId, long expectedSequence, List<EventData> events,
+                                long timeoutMillis) throws java.util.concurrent.TimeoutException {
+        try {
+            return appendAsync(topic, aggregateId, expectedSequence, events).get(timeoutMillis,
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.util.concurrent.TimeoutException("interrupted while waiting for the append");
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw new java.util.concurrent.CompletionException(e.getCause());
+        }
+    }
+
     /** {@link #append} without blocking the caller; conflicts complete the future exceptionally. */
     CompletableFuture<AppendResult> appendAsync(String topic, String aggregateId, long expectedSequence,
                                                 List<EventData> events);

@@ -69,6 +69,18 @@ public final class LogEventStore implements EventStore, AutoCloseable {
 
     @Override
     public AppendResult append(String topic, String aggregateId, long expectedSequence, List<EventData> events) {
+        try {
+            return append(topic, aggregateId, expectedSequence, events, Long.MAX_VALUE);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("an append without a timeout timed out", e);
+        }
+    }
+
+    /** {@inheritDoc} Runs on the caller's thread: see {@link PartitionLog#appendAndAwait(MemoryRecords, PartitionLog.AppendGuard, long)}. */
+    @Override
+    public AppendResult append(String topic, String aggregateId, long expectedSequence, List<EventData> events,
+                               long timeoutMillis) throws java.util.concurrent.TimeoutException {
+        long timeoutNanos = timeoutMillis >= Long.MAX_VALUE / 1_000_000 ? Long.MAX_VALUE : timeoutMillis * 1_000_000;
         byte[] key = EventCodec.key(aggregateId);
         EventCodec.checkEvents(events, expectedSequence);
         Target t = target(topic, key);
@@ -77,7 +89,7 @@ public final class LogEventStore implements EventStore, AutoCloseable {
             try {
                 // Durable waiters rather than the engine's lock-based group commit: see docs/event-store.md.
                 PartitionLog.AppendResult r = t.log.appendAndAwait(records(topic, key, expected, events),
-                        guard(t, aggregateId, key, expected));
+                        guard(t, aggregateId, key, expected), timeoutNanos);
                 return new AppendResult(t.partition, r.baseOffset(), r.lastOffset(), expected + events.size());
             } catch (ConcurrencyConflictException c) {
                 if (expectedSequence != ANY || attempt >= MAX_ANY_RETRIES) {

@@ -42,7 +42,8 @@ import java.util.stream.Stream;
  *   <li>hot: one aggregate, one writer, synchronous deposits one after another;</li>
  *   <li>concurrent: 16 writer threads over 10,000 accounts (each writer owns 1/16 of them and walks them round
  *       robin), each writer keeping up to {@code --inflight} asynchronous commands in flight; also the same with one
- *       synchronous command per writer ("16 sync");</li>
+ *       synchronous command per writer ({@code send}, like Axon's {@code sendAndWait}: "16 sync");</li>
+ *   <li>append: raw event-store appends, 16 writers, one synchronous append of one event at a time;</li>
  *   <li>load: accounts with 10, 1,000 and 10,000 events, loaded from all events and from a snapshot at the last
  *       event.</li>
  * </ol>
@@ -56,6 +57,7 @@ public final class SdkBench {
     private final PrintStream results;
     private final List<String> phases;
     private TimedEventStore timed;
+    private LogEngine engine;
 
     private SdkBench(boolean quick, int inflight, int partitions, Path dir, PrintStream results, List<String> phases) {
         this.phases = phases;
@@ -72,7 +74,7 @@ public final class SdkBench {
         int partitions = 4;
         Path dir = Path.of("ops/bench/target/sdk-data");
         Path out = null;
-        List<String> phases = List.of("hot", "concurrent", "load");
+        List<String> phases = List.of("hot", "concurrent", "sync", "append", "load");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
@@ -82,7 +84,8 @@ public final class SdkBench {
                 case "--out" -> out = Path.of(args[++i]);
                 case "--phases" -> phases = List.of(args[++i].split(","));
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (options: --quick --inflight N --partitions N --dir PATH --out FILE --phases hot,concurrent,load)");
+                        + " (options: --quick --inflight N --partitions N --dir PATH --out FILE"
+                        + " --phases hot,concurrent,sync,append,load)");
             }
         }
         deleteTree(dir);
@@ -96,6 +99,7 @@ public final class SdkBench {
 
     private void run() throws Exception {
         try (LogEngine engine = LogEngine.open(LogEngineConfig.builder(dir).build())) {
+            this.engine = engine;
             LogEventStore store = LogEventStore.of(engine);
             timed = new TimedEventStore(store);
             EventSourcingCommandGateway gateway = EventSourcingCommandGateway.builder(timed)
@@ -105,12 +109,20 @@ public final class SdkBench {
             if (phases.contains("hot")) {
                 hot(gateway, quick ? 500 : 3_000);
             }
-            if (phases.contains("concurrent")) {
-                int accounts = 10_000;
+            int accounts = 10_000;
+            long seconds = quick ? 5 : 15;
+            if (phases.contains("concurrent") || phases.contains("sync")) {
                 openAccounts(gateway, accounts);
-                long seconds = quick ? 5 : 15;
+            }
+            if (phases.contains("concurrent")) {
                 concurrent(gateway, accounts, 16, inflight, seconds, "concurrent");
+            }
+            if (phases.contains("sync")) {
                 concurrent(gateway, accounts, 16, 1, seconds, "concurrent.sync");
+            }
+            if (phases.contains("append")) {
+                appends(gateway.serializer(), accounts, 16, seconds, 1, "append.sync");
+                appends(gateway.serializer(), accounts, 16, seconds, inflight, "append.pipelined");
             }
             if (phases.contains("load")) {
                 load(store, gateway);
@@ -167,6 +179,22 @@ public final class SdkBench {
             Thread t = new Thread(() -> {
                 Semaphore slots = new Semaphore(window);
                 int next = writer;
+                while (window == 1 && System.nanoTime() < end) { // one synchronous command at a time, as Axon's writers
+                    long t0 = System.nanoTime();
+                    try {
+                        gateway.send(new Deposit(account(next), 1));
+                        if (t0 >= warmupEnd) {
+                            recorder.recordValue(System.nanoTime() - t0);
+                            done.incrementAndGet();
+                        }
+                    } catch (RuntimeException e) {
+                        failed.incrementAndGet();
+                    }
+                    next += writers;
+                    if (next >= accounts) {
+                        next = writer;
+                    }
+                }
                 while (System.nanoTime() < end) {
                     slots.acquireUninterruptibly();
                     long t0 = System.nanoTime();
@@ -192,6 +220,9 @@ public final class SdkBench {
         }
         Thread.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(warmupEnd - System.nanoTime())));
         measuredStart[0] = System.nanoTime();
+        long cpu0 = processCpuNanos();
+        long fsyncs0 = fsyncs();
+        long[] ticks0 = userSysTicks();
         recorder.reset();
         timed.appendLatencies(); // drop the warm-up's
         done.set(0);
@@ -202,8 +233,124 @@ public final class SdkBench {
         if (failed.get() > 0) {
             throw new IllegalStateException(failed.get() + " commands failed in " + key);
         }
+        System.out.printf("  %-16s process CPU %.1f us per command (%s), %.1f commands per fsync%n", key,
+                (processCpuNanos() - cpu0) / 1e3 / done.get(), userSys(ticks0), done.get() / (double) Math.max(1, fsyncs() - fsyncs0));
         report(key, done.get() / elapsed, recorder.getIntervalHistogram(),
                 writers + " writers over " + accounts + " aggregates, " + window + " in flight per writer");
+    }
+
+    /**
+     * Raw event-store appends, no command handling: 16 threads, each appending one MoneyDeposited at a time
+     * (synchronously, conditional on the aggregate's last sequence, serialized per append) round robin over its own
+     * 1/16 of 10,000 fresh aggregates. Axon's side appends through its EventStore in one unit of work per event.
+     */
+    private void appends(EventSerializer serializer, int aggregates, int writers, long seconds, int window, String key)
+            throws InterruptedException {
+        Recorder recorder = new Recorder(3);
+        AtomicLong done = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        long warmupEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.min(3, seconds));
+        long end = warmupEnd + TimeUnit.SECONDS.toNanos(seconds);
+        List<Thread> threads = new ArrayList<>();
+        for (int w = 0; w < writers; w++) {
+            int writer = w;
+            Thread t = new Thread(() -> {
+                long[] last = new long[(aggregates + writers - 1) / writers];
+                java.util.Arrays.fill(last, EventStore.NEW_AGGREGATE);
+                if (window > 1) {
+                    pipelinedAppends(serializer, aggregates, writers, writer, window, key, end, warmupEnd, recorder, done, failed);
+                    return;
+                }
+                int slot = 0;
+                while (System.nanoTime() < end) {
+                    String id = key + "-" + (writer + slot * writers);
+                    long t0 = System.nanoTime();
+                    try {
+                        EventData event = serializer.serialize(new MoneyDeposited(id, 1, null), Map.of());
+                        last[slot] = timed.append(BankAccount.TOPIC, id, last[slot], List.of(event)).lastSequence();
+                    } catch (RuntimeException e) {
+                        failed.incrementAndGet();
+                    }
+                    if (t0 >= warmupEnd) {
+                        recorder.recordValue(System.nanoTime() - t0);
+                        done.incrementAndGet();
+                    }
+                    slot++;
+                    if (writer + slot * writers >= aggregates) {
+                        slot = 0;
+                    }
+                }
+            }, "appender-" + w);
+            threads.add(t);
+            t.start();
+        }
+        Thread.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(warmupEnd - System.nanoTime())));
+        long measuredStart = System.nanoTime();
+        long cpu0 = processCpuNanos();
+        long fsyncs0 = fsyncs();
+        long[] ticks0 = userSysTicks();
+        recorder.reset();
+        timed.appendLatencies();
+        done.set(0);
+        for (Thread t : threads) {
+            t.join();
+        }
+        double elapsed = (System.nanoTime() - measuredStart) / 1e9;
+        if (failed.get() > 0) {
+            throw new IllegalStateException(failed.get() + " appends failed");
+        }
+        Histogram latency = recorder.getIntervalHistogram();
+        timed.appendLatencies();
+        System.out.printf("  %-16s process CPU %.1f us per append (%s), %.1f appends per fsync%n", key,
+                (processCpuNanos() - cpu0) / 1e3 / done.get(), userSys(ticks0), done.get() / (double) Math.max(1, fsyncs() - fsyncs0));
+        System.out.printf("  %-16s %,10.0f appends/s    latency p50 %7.3f ms  p99 %7.3f ms   (%d writers over %d fresh"
+                        + " aggregates, 1 event per append, %s)%n", key, done.get() / elapsed,
+                ms(latency.getValueAtPercentile(50)), ms(latency.getValueAtPercentile(99)), writers, aggregates,
+                window == 1 ? "sync" : window + " async appends in flight per writer");
+        results.printf("%s.tput %.1f%n%s.p50 %.4f%n%s.p99 %.4f%n", key, done.get() / elapsed, key,
+                ms(latency.getValueAtPercentile(50)), key, ms(latency.getValueAtPercentile(99)));
+    }
+
+    /**
+     * One writer of the pipelined append phase: up to {@code window} appendAsync calls in flight, round robin over the
+     * writer's aggregates; an aggregate's next append waits for its previous one (it needs its last sequence).
+     */
+    private void pipelinedAppends(EventSerializer serializer, int aggregates, int writers, int writer, int window,
+                                  String key, long end, long warmupEnd, Recorder recorder, AtomicLong done, AtomicLong failed) {
+        int mine = (aggregates - writer + writers - 1) / writers;
+        java.util.concurrent.atomic.AtomicLongArray last = new java.util.concurrent.atomic.AtomicLongArray(mine);
+        java.util.concurrent.atomic.AtomicIntegerArray busy = new java.util.concurrent.atomic.AtomicIntegerArray(mine);
+        for (int i = 0; i < mine; i++) {
+            last.set(i, EventStore.NEW_AGGREGATE);
+        }
+        Semaphore slots = new Semaphore(window);
+        int slot = 0;
+        while (System.nanoTime() < end) {
+            while (busy.get(slot) != 0) {
+                Thread.onSpinWait(); // the previous append of this aggregate is still in flight
+            }
+            slots.acquireUninterruptibly();
+            busy.set(slot, 1);
+            String id = key + "-" + (writer + slot * writers);
+            int s = slot;
+            long t0 = System.nanoTime();
+            EventData event = serializer.serialize(new MoneyDeposited(id, 1, null), Map.of());
+            timed.appendAsync(BankAccount.TOPIC, id, last.get(s), List.of(event)).whenComplete((r, e) -> {
+                if (e != null) {
+                    failed.incrementAndGet();
+                } else {
+                    last.set(s, r.lastSequence());
+                    if (t0 >= warmupEnd) {
+                        recorder.recordValue(System.nanoTime() - t0);
+                        done.incrementAndGet();
+                    }
+                }
+                busy.set(s, 0);
+                slots.release();
+            });
+            slot = (slot + 1) % mine;
+        }
+        slots.acquireUninterruptibly(window);
     }
 
     private void load(LogEventStore store, EventSourcingCommandGateway gateway) {
@@ -285,6 +432,40 @@ public final class SdkBench {
                 ms(append.getValueAtPercentile(99)));
         results.printf("%s.tput %.1f%n%s.p50 %.4f%n%s.p99 %.4f%n", key, perSecond, key,
                 ms(latency.getValueAtPercentile(50)), key, ms(latency.getValueAtPercentile(99)));
+    }
+
+    /** Flush passes (fsyncs of the active segment) of the aggregate topic's partitions so far. */
+    private long fsyncs() {
+        long n = 0;
+        for (int p = 0; p < partitions; p++) {
+            n += engine.partition(BankAccount.TOPIC, p).flushCount();
+        }
+        return n;
+    }
+
+    /** User and system CPU ticks of this process (Linux /proc/self/stat), or zeros elsewhere. */
+    private static long[] userSysTicks() {
+        try {
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12])};
+        } catch (IOException | RuntimeException e) {
+            return new long[] {0, 0};
+        }
+    }
+
+    private static String userSys(long[] before) {
+        long[] now = userSysTicks();
+        long user = now[0] - before[0];
+        long sys = now[1] - before[1];
+        return user + sys == 0 ? "user/sys unknown" : String.format("%.0f%% user, %.0f%% system", 100.0 * user / (user + sys),
+                100.0 * sys / (user + sys));
+    }
+
+    /** CPU time of this JVM (all threads), to compare work per command independently of the machine's load. */
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     static double ms(long nanos) {

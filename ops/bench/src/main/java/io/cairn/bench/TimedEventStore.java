@@ -37,6 +37,15 @@ final class TimedEventStore implements EventStore {
     }
 
     @Override
+    public AppendResult append(String topic, String aggregateId, long expectedSequence, List<EventData> events,
+                               long timeoutMillis) throws java.util.concurrent.TimeoutException {
+        long t0 = System.nanoTime();
+        AppendResult result = delegate.append(topic, aggregateId, expectedSequence, events, timeoutMillis);
+        appends.recordValue(System.nanoTime() - t0);
+        return result;
+    }
+
+    @Override
     public CompletableFuture<AppendResult> appendAsync(String topic, String aggregateId, long expectedSequence,
                                                        List<EventData> events) {
         long t0 = System.nanoTime();

@@ -147,7 +147,10 @@ public final class AxonBench {
     private final CommandGateway gateway;
     private final ExecutorService snapshotThread;
 
-    private AxonBench(boolean quick, PrintStream results, String url) {
+    private final boolean cache;
+
+    private AxonBench(boolean quick, boolean cache, PrintStream results, String url) {
+        this.cache = cache;
         this.quick = quick;
         this.results = results;
         HikariConfig config = new HikariConfig();
@@ -183,8 +186,12 @@ public final class AxonBench {
         AggregateSnapshotter snapshotter = AggregateSnapshotter.builder().eventStore(eventStore)
                 .aggregateFactories(new GenericAggregateFactory<>(Account.class))
                 .executor(snapshotThread).transactionManager(ownUnitOfWork).build();
-        repository = EventSourcingRepository.builder(Account.class).eventStore(eventStore)
-                .snapshotTriggerDefinition(new EventCountSnapshotTriggerDefinition(snapshotter, 100)).build();
+        EventSourcingRepository.Builder<Account> commands = EventSourcingRepository.builder(Account.class).eventStore(eventStore)
+                .snapshotTriggerDefinition(new EventCountSnapshotTriggerDefinition(snapshotter, 100));
+        if (cache) { // Axon's own aggregate cache (as Cairn's gateway caches states): loads skip the event store
+            commands.cache(new org.axonframework.common.caching.WeakReferenceCache());
+        }
+        repository = commands.build();
         plainRepository = EventSourcingRepository.builder(Account.class).eventStore(eventStore).build();
         SimpleCommandBus bus = SimpleCommandBus.builder().build();
         AggregateAnnotationCommandHandler.<Account>builder().aggregateType(Account.class).repository(repository).build()
@@ -195,13 +202,18 @@ public final class AxonBench {
     public static void main(String[] args) throws Exception {
         boolean quick = false;
         Path out = null;
+        List<String> phases = List.of("hot", "concurrent", "append", "load");
+        boolean cache = false;
         String server = "jdbc:postgresql://127.0.0.1:5432/";
         String db = "sdk_axonbench";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
                 case "--out" -> out = Path.of(args[++i]);
-                default -> throw new IllegalArgumentException("unknown option " + args[i] + " (options: --quick --out FILE)");
+                case "--phases" -> phases = List.of(args[++i].split(","));
+                case "--cache" -> cache = true;
+                default -> throw new IllegalArgumentException("unknown option " + args[i]
+                        + " (options: --quick --cache --out FILE --phases hot,concurrent,append,load)");
             }
         }
         try (Connection admin = DriverManager.getConnection(server + "postgres", "postgres", "")) {
@@ -218,8 +230,8 @@ public final class AxonBench {
         }
         AxonBench bench = null;
         try (PrintStream results = out == null ? new PrintStream(PrintStream.nullOutputStream()) : new PrintStream(out.toFile())) {
-            bench = new AxonBench(quick, results, server + db);
-            bench.run();
+            bench = new AxonBench(quick, cache, results, server + db);
+            bench.run(phases);
         } finally {
             if (bench != null) {
                 bench.snapshotThread.shutdown();
@@ -234,14 +246,25 @@ public final class AxonBench {
         }
     }
 
-    private void run() throws Exception {
-        hot(quick ? 500 : 3_000);
-        System.out.printf("  after hot: snapshots %,d%n", count("snapshotevententry"));
+    private void run(List<String> phases) throws Exception {
+        System.out.printf("  Hikari pool: %d connections, autocommit off; %d writer threads; aggregate cache: %s%n",
+                dataSource.getMaximumPoolSize(), 16, cache ? "WeakReferenceCache" : "none (Axon's default)");
+        if (phases.contains("hot")) {
+            hot(quick ? 500 : 3_000);
+            System.out.printf("  after hot: snapshots %,d%n", count("snapshotevententry"));
+        }
         int accounts = 10_000;
-        openAccounts(accounts, 16);
-        concurrent(accounts, 16, quick ? 5 : 15);
-        load();
-        checkLoadSnapshots();
+        if (phases.contains("concurrent")) {
+            openAccounts(accounts, 16);
+            concurrent(accounts, 16, quick ? 5 : 15);
+        }
+        if (phases.contains("append")) {
+            appends(accounts, 16, quick ? 5 : 15);
+        }
+        if (phases.contains("load")) {
+            load();
+            checkLoadSnapshots();
+        }
         System.out.printf("  rows in domainevententry: %,d, in snapshotevententry: %,d%n",
                 count("domainevententry"), count("snapshotevententry"));
     }
@@ -323,6 +346,67 @@ public final class AxonBench {
         }
         report("concurrent", done.get() / ((System.nanoTime() - measuredStart) / 1e9), recorder.getIntervalHistogram(),
                 writers + " writer threads over " + accounts + " aggregates, each command sync");
+    }
+
+    /**
+     * Raw event-store appends, no command handling, as Cairn's SdkBench "append.sync": 16 threads, each publishing one
+     * MoneyDeposited at a time (its own unit of work and transaction, acknowledged after COMMIT; the unique key on
+     * aggregate id and sequence number is Axon's optimistic check) round robin over its own 1/16 of 10,000 fresh
+     * aggregates, through the EventStore (EmbeddedEventStore on the JdbcEventStorageEngine, which serializes).
+     */
+    private void appends(int aggregates, int writers, long seconds) throws InterruptedException {
+        Recorder recorder = new Recorder(3);
+        AtomicLong done = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        long warmupEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.min(3, seconds));
+        long end = warmupEnd + TimeUnit.SECONDS.toNanos(seconds);
+        List<Thread> threads = new ArrayList<>();
+        for (int w = 0; w < writers; w++) {
+            int writer = w;
+            Thread t = new Thread(() -> {
+                long[] next = new long[(aggregates + writers - 1) / writers];
+                int slot = 0;
+                while (System.nanoTime() < end) {
+                    String id = "append-" + (writer + slot * writers);
+                    long sequence = next[slot];
+                    long t0 = System.nanoTime();
+                    try {
+                        DefaultUnitOfWork.startAndGet(null).execute(() -> eventStore.publish(
+                                new GenericDomainEventMessage<>("Account", id, sequence, new MoneyDeposited(id, 1, null))));
+                        next[slot]++;
+                    } catch (RuntimeException e) {
+                        failed.incrementAndGet();
+                    }
+                    if (t0 >= warmupEnd) {
+                        recorder.recordValue(System.nanoTime() - t0);
+                        done.incrementAndGet();
+                    }
+                    slot++;
+                    if (writer + slot * writers >= aggregates) {
+                        slot = 0;
+                    }
+                }
+            });
+            threads.add(t);
+            t.start();
+        }
+        Thread.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(warmupEnd - System.nanoTime())));
+        long measuredStart = System.nanoTime();
+        recorder.reset();
+        done.set(0);
+        for (Thread t : threads) {
+            t.join();
+        }
+        if (failed.get() > 0) {
+            throw new IllegalStateException(failed.get() + " appends failed");
+        }
+        double perSecond = done.get() / ((System.nanoTime() - measuredStart) / 1e9);
+        Histogram latency = recorder.getIntervalHistogram();
+        System.out.printf("  %-16s %,10.0f appends/s    latency p50 %7.3f ms  p99 %7.3f ms   (%d writer threads over %d fresh"
+                        + " aggregates, 1 event per transaction)%n", "append.sync", perSecond,
+                latency.getValueAtPercentile(50) / 1e6, latency.getValueAtPercentile(99) / 1e6, writers, aggregates);
+        results.printf("append.sync.tput %.1f%nappend.sync.p50 %.4f%nappend.sync.p99 %.4f%n", perSecond,
+                latency.getValueAtPercentile(50) / 1e6, latency.getValueAtPercentile(99) / 1e6);
     }
 
     private void load() throws Exception {
