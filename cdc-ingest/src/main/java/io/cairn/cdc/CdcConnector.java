@@ -95,14 +95,17 @@ final class CdcConnector {
             e = callbacks(DebeziumEngine.create(ChangeEventFormat.of(Connect.class)), p, d)
                     .notifying((records, committer) -> {
                         List<ChangeWriter.Change> changes = new ArrayList<>(records.size());
-                        for (RecordChangeEvent<SourceRecord> r : records) {
-                            SourceRecord sr = r.record();
-                            String topic = sr.topic();
-                            if (ChangeWriter.isHeartbeat(topic)) {
-                                changes.add(new ChangeWriter.Change(topic, null, null, sr.sourceOffset()));
-                            } else {
-                                changes.add(new ChangeWriter.Change(topic, keys.toJson(topic, sr.keySchema(), sr.key()),
-                                        values.toJson(topic, sr.valueSchema(), sr.value()), sr.sourceOffset()));
+                        synchronized (keys) { // one engine thread calls this (single-task connectors); in case not
+                            for (RecordChangeEvent<SourceRecord> r : records) {
+                                SourceRecord sr = r.record();
+                                String topic = sr.topic();
+                                if (ChangeWriter.isHeartbeat(topic)) {
+                                    changes.add(new ChangeWriter.Change(topic, null, null, sr.sourceOffset()));
+                                } else {
+                                    changes.add(new ChangeWriter.Change(topic,
+                                            keys.toJson(topic, sr.keySchema(), sr.key()),
+                                            values.toJson(topic, sr.valueSchema(), sr.value()), sr.sourceOffset()));
+                                }
                             }
                         }
                         write(w, changes);

@@ -27,8 +27,8 @@ import io.cairn.log.TopicConfig;
  * <p>For each Debezium batch: every event is routed to its table's topic ({@link ConnectorConfig#topicOf}) and to a
  * partition by its key (murmur2 of the key's JSON bytes, as Kafka's default partitioner, so a key's changes stay in
  * order in one partition); an event whose {@link SourcePosition} is not after the last one already in its partition
- * is a redelivery and is dropped; the rest are appended as one batch per partition (one write and one fsync for the
- * whole Debezium batch, not one per change). Only then does the caller mark the batch processed.
+ * is a redelivery and is dropped; the rest are appended as one batch per partition (one write for the whole Debezium
+ * batch, not one per change). Only then does the caller mark the batch processed.
  *
  * <p>Appends are not fsynced one by one: topics this writer creates have {@code flush.messages} at its maximum and
  * {@code flush.ms=50} (the engine's scheduler fsyncs them in the background), and {@link #flush} (called by the
