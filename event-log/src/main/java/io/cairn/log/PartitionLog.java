@@ -394,8 +394,14 @@ public final class PartitionLog implements AutoCloseable {
             } else {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    throw new java.util.concurrent.TimeoutException("Append to " + topic + "-" + partition + " at offset "
-                            + w.result.baseOffset() + " written but not known durable after " + timeoutNanos / 1_000_000 + " ms");
+                    java.util.concurrent.TimeoutException timedOut = new java.util.concurrent.TimeoutException("Append to "
+                            + topic + "-" + partition + " at offset " + w.result.baseOffset()
+                            + " written but not known durable after " + timeoutNanos / 1_000_000 + " ms");
+                    // Leaves the queue's order intact (the entry goes when a flush covers it), but a flush ending now
+                    // must not pick this thread to start the next one: pass that on.
+                    waiter.future.completeExceptionally(timedOut);
+                    handOver();
+                    throw timedOut;
                 }
                 java.util.concurrent.locks.LockSupport.parkNanos(this, left);
             }
@@ -511,7 +517,7 @@ public final class PartitionLog implements AutoCloseable {
                     try {
                         runFlush(target);
                     } catch (RuntimeException e) {
-                        // every pending waiter got the failure
+                        break; // every pending waiter got the failure; the next append asks again
                     }
                 }
             } finally {
@@ -782,7 +788,7 @@ public final class PartitionLog implements AutoCloseable {
             startedTo = flushStartedTo;
         }
         for (DurableWaiter w : durableWaiters) {
-            if (w.offset > startedTo) {
+            if (w.offset > startedTo && !w.future.isDone()) {
                 if (w.thread != null) {
                     java.util.concurrent.locks.LockSupport.unpark(w.thread);
                 } else {
