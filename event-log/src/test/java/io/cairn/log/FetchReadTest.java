@@ -114,6 +114,20 @@ class FetchReadTest {
     }
 
     @Test
+    void aFetchFillsMaxBytesUpToTheEndOfItsSegmentAsKafkasDoes() {
+        PartitionLog p = open();
+        fill(p, 100, new Random(5));
+        assertThat(p.segments().size()).isGreaterThan(1);
+        // one fetch reads from one segment only (as Kafka's does): with no limit, the first segment whole
+        int firstSegment = p.fetch(0, 1 << 20, true).sizeInBytes();
+        assertThat(firstSegment).isLessThan((int) p.sizeInBytes());
+        // below that, exactly maxBytes: the client gets as many bytes per round trip from Cairn as from Kafka
+        for (int maxBytes : new int[]{firstSegment / 4, firstSegment / 2, firstSegment - 1, firstSegment}) {
+            assertThat(p.fetch(0, maxBytes, true).sizeInBytes()).as("maxBytes %d", maxBytes).isEqualTo(maxBytes);
+        }
+    }
+
+    @Test
     void dataNotVerifiedInThisProcessIsCheckedByFetchToo() throws Exception {
         PartitionLog p = open();
         fill(p, 200, new Random(11));

@@ -125,7 +125,7 @@ public final class SideBySide {
                 + loadAverage() + ", java " + System.getProperty("java.version"));
         out("  per 100-byte case: " + records + " records; per 1 KB case: " + records1k + "; round trips: " + e2eRecords
                 + "; partitions per topic: " + partitions
-                + (repeat > 1 ? "; median of " + repeat + " runs per case" : ""));
+                + (repeat > 1 ? "; median of " + repeat + " runs per case (the CPU rows: each the median of its own)" : ""));
         out("  broker JVMs: " + String.join(" ", BROKER_JVM));
         try {
             cairn = startCairn();
@@ -141,6 +141,13 @@ public final class SideBySide {
                 createTopic(br, "warmup", NO_FSYNC);
                 runTool(br, "warmup", producerPerf(br, "warmup", warmupRecords, 512, "1"));
                 consume(br, "warmup", warmupRecords);
+            }
+            if (section("consume")) {
+                for (Broker br : List.of(cairn, kafka)) {
+                    toolStartupCpu.put(br.name, consume(br, "warmup", 1).get("toolCpu"));
+                }
+                out(String.format(Locale.ROOT, "  consumer tool start-up CPU (ConsumerPerformance reading 1 record, subtracted "
+                        + "below): Cairn %.2f s, Kafka %.2f s", toolStartupCpu.get("Cairn"), toolStartupCpu.get("Kafka")));
             }
 
             for (int size : new int[] {100, 1024}) {
@@ -212,8 +219,16 @@ public final class SideBySide {
         }
         Map<Broker, Result> median = new LinkedHashMap<>();
         runs.forEach((br, list) -> {
+            // CPU figures are the median of their own over the runs, not those of the run with the median throughput
+            Result m = new Result();
+            for (String cpuKey : List.of("cpu", "toolCpu")) {
+                double[] v = list.stream().mapToDouble(r -> r.get(cpuKey)).sorted().toArray();
+                m.put(cpuKey, v[v.length / 2]);
+            }
             list.sort(Comparator.comparingDouble(r -> r.get(key)));
-            median.put(br, list.get(list.size() / 2));
+            Result chosen = list.get(list.size() / 2);
+            chosen.putAll(m);
+            median.put(br, chosen);
         });
         return median;
     }
@@ -367,6 +382,17 @@ public final class SideBySide {
         return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / (double) clkTck;
     }
 
+    /**
+     * CPU of this JVM's children that have exited and been reaped (cutime + cstime of /proc/self/stat), in seconds.
+     * The brokers run until the end, so the difference around one tool run is that tool's own CPU.
+     */
+    double reapedChildrenCpuSeconds() throws IOException {
+        String stat = Files.readString(Path.of("/proc/self/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        // after "pid (comm) ": cutime is field 16, cstime field 17 (1-based in proc(5))
+        return (Long.parseLong(f[13]) + Long.parseLong(f[14])) / (double) clkTck;
+    }
+
     static String loadAverage() {
         try {
             String[] la = Files.readString(Path.of("/proc/loadavg")).split(" ");
@@ -407,6 +433,7 @@ public final class SideBySide {
     String runTool(Broker b, String what, List<String> cmd) throws Exception {
         Path logFile = work.resolve(b.name.toLowerCase(Locale.ROOT) + "-" + what.replaceAll("[^A-Za-z0-9-]", "_") + ".log");
         double cpu0 = cpuSeconds(b);
+        double tool0 = reapedChildrenCpuSeconds();
         long t0 = System.nanoTime();
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logFile.toFile()).start();
         if (!p.waitFor(15, TimeUnit.MINUTES)) {
@@ -414,6 +441,7 @@ public final class SideBySide {
             throw new IllegalStateException(what + " on " + b.name + " did not finish in 15 minutes; see " + logFile);
         }
         lastCpu = cpuSeconds(b) - cpu0;
+        lastToolCpu = reapedChildrenCpuSeconds() - tool0;
         lastWall = (System.nanoTime() - t0) / 1e9;
         String output = Files.readString(logFile);
         if (p.exitValue() != 0) {
@@ -423,6 +451,7 @@ public final class SideBySide {
     }
 
     double lastCpu;
+    double lastToolCpu;
     double lastWall;
 
     private static final Pattern PRODUCED = Pattern.compile("(\\d+) records sent, ([\\d.]+) records/sec \\(([\\d.]+) MB/sec\\), "
@@ -448,8 +477,23 @@ public final class SideBySide {
         return r;
     }
 
-    private static final Pattern FETCH_LATENCY = Pattern.compile(
-            "consumer-fetch-manager-metrics:fetch-latency-avg:\\{client-id=[^,}]*\\}\\s*:\\s*([\\d.]+)");
+    /** A client-level consumer metric ({@code group:name}) as ConsumerPerformance's --print-metrics shows it. */
+    private static Pattern clientMetric(String group, String name) {
+        return Pattern.compile(group + ":" + name + ":\\{client-id=[^,}]*\\}\\s*:\\s*([\\d.]+)");
+    }
+
+    private static final Map<String, Pattern> CLIENT_METRICS = Map.of(
+            "fetchLatency", clientMetric("consumer-fetch-manager-metrics", "fetch-latency-avg"),
+            "fetchTotal", clientMetric("consumer-fetch-manager-metrics", "fetch-total"),
+            "fetchSizeAvg", clientMetric("consumer-fetch-manager-metrics", "fetch-size-avg"),
+            "recordsPerRequest", clientMetric("consumer-fetch-manager-metrics", "records-per-request-avg"),
+            "networkIo", clientMetric("consumer-metrics", "network-io-total"));
+
+    /**
+     * The consumer tool's CPU for start-up, group join and its first fetch, per broker: a run that reads one record.
+     * Subtracted from each run's tool CPU so that the per-record figure is the fetch loop's own cost.
+     */
+    final Map<String, Double> toolStartupCpu = new LinkedHashMap<>();
 
     Result consume(Broker b, String topic, long n) throws Exception {
         String group = "perf-" + topic + "-" + System.nanoTime();
@@ -467,10 +511,12 @@ public final class SideBySide {
                 }
             }
         }
-        Matcher fl = FETCH_LATENCY.matcher(outText);
-        if (fl.find()) {
-            r.put("fetchLatency", Double.parseDouble(fl.group(1)));
-        }
+        CLIENT_METRICS.forEach((key, pattern) -> {
+            Matcher fm = pattern.matcher(outText);
+            if (fm.find()) {
+                r.put(key, Double.parseDouble(fm.group(1)));
+            }
+        });
         if (r.isEmpty()) {
             throw new IllegalStateException("No figures from ConsumerPerformance on " + b.name + ":\n" + outText);
         }
@@ -480,6 +526,7 @@ public final class SideBySide {
         r.put("rps", r.get("fetch.nMsg.sec"));
         r.put("mbps", r.get("fetch.MB.sec"));
         r.put("cpu", lastCpu);
+        r.put("toolCpu", lastToolCpu);
         progress(b, "consume " + topic, r);
         return r;
     }
@@ -530,7 +577,8 @@ public final class SideBySide {
     }
 
     void progress(Broker b, String what, Result r) {
-        System.out.printf(Locale.ROOT, "  .. %-6s %-24s %s broker-cpu=%.2fs wall=%.1fs%n", b.name, what, r, r.get("cpu"), lastWall);
+        System.out.printf(Locale.ROOT, "  .. %-6s %-24s %s broker-cpu=%.2fs tool-cpu=%.2fs wall=%.1fs load=%s%n", b.name, what, r,
+                r.get("cpu"), lastToolCpu, lastWall, loadAverage());
         System.out.flush();
     }
 
@@ -567,6 +615,22 @@ public final class SideBySide {
         rows.add(new Row("    rebalance ms (group join)", fmt(c.get("rebalance.time.ms"), 0), fmt(k.get("rebalance.time.ms"), 0),
                 Double.NaN, null, null));
         rows.add(ratioRow("    broker CPU-s per M records", cpuPerMillion(c, n), cpuPerMillion(k, n), 2, false));
+        // The client's cost, not the broker's: informational (a quick run's figure moves by +-1.5 CPU-s/M with load).
+        double ct = toolCpuPerMillion(cairn, c, n);
+        double kt = toolCpuPerMillion(kafka, k, n);
+        rows.add(new Row("    consumer tool CPU-s per M records (less start-up)", fmt(ct, 2), fmt(kt, 2), ct / kt, null, null));
+        rows.add(new Row("    fetches per M records", fmt(c.get("fetchTotal") / (n / 1e6), 0),
+                fmt(k.get("fetchTotal") / (n / 1e6), 0), c.get("fetchTotal") / k.get("fetchTotal"), null, null));
+        rows.add(new Row("    fetch response KB avg / records per fetch", fmt(c.get("fetchSizeAvg") / 1024, 0) + " / "
+                + fmt(c.get("recordsPerRequest"), 0), fmt(k.get("fetchSizeAvg") / 1024, 0) + " / " + fmt(k.get("recordsPerRequest"), 0),
+                c.get("fetchSizeAvg") / k.get("fetchSizeAvg"), null, null));
+        rows.add(new Row("    consumer socket reads+writes per fetch", fmt(c.get("networkIo") / c.get("fetchTotal"), 1),
+                fmt(k.get("networkIo") / k.get("fetchTotal"), 1),
+                (c.get("networkIo") / c.get("fetchTotal")) / (k.get("networkIo") / k.get("fetchTotal")), null, null));
+    }
+
+    double toolCpuPerMillion(Broker b, Result r, long n) {
+        return (r.get("toolCpu") - toolStartupCpu.getOrDefault(b.name, 0.0)) / (n / 1e6);
     }
 
     void addLatencyRows(Map<Broker, Result> tool, Map<Broker, Result> probe) {
