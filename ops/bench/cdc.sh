@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# ops/bench/run cdc [--pg host:port] [--rows N] [--latency-rows N] [--rounds N]
-# PostgreSQL changes captured by Debezium into Cairn (read back by a Kafka consumer), beside the same Debezium engine
+# ops/bench/run cdc [--pg host:port] [--rows N] [--latency-rows N] [--rounds N] [--only limit|cairn] [--read-while-capturing]
+# PostgreSQL changes captured by Debezium into Cairn (durable in its topic, then read back by a Kafka consumer), beside the same Debezium engine
 # feeding a consumer that does nothing. Needs a PostgreSQL with wal_level=logical (CAIRN_CDC_PG, default 127.0.0.1:5432).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"

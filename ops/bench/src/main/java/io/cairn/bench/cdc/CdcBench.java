@@ -46,16 +46,23 @@ import io.debezium.engine.format.JsonByteArray;
  *       memory): the most this path can do. Cairn produces the same JSON bytes with its own writer
  *       ({@code ConnectJson}) from Debezium's records, which costs less than Debezium's converter.</li>
  * </ul>
- * Figures: changes/s live (inserts running while capturing; writers on 4 connections with
+ * Figures: changes/s captured live (inserts running while capturing; writers on 4 connections with
  * {@code synchronous_commit=off}, so that the database's commit rate does not set the pace) and draining a backlog
  * (connector paused while the rows are inserted, then resumed), and end-to-end latency commit → readable (cairn: the
  * Kafka consumer has it; limit: the engine's callback has it) at a paced 500 inserts/s with synchronous commits,
  * p50 and p99. Beside each throughput, the CPU time per change of this JVM and of PostgreSQL's processes: on a shared
  * machine the throughput moves with what else runs, the CPU cost much less.
  *
+ * <p>Captured, for Cairn, means durable in the table's topic: appended and fsynced (the topic's durable offset), the
+ * point where the limit's consumer has merely been handed the change. The Kafka consumer then reads every change back
+ * from the first offset and the run fails unless each id is there exactly once; it stays on for the latency phase.
+ * With {@code --read-while-capturing} it reads during the throughput phases too (throughput is still counted as
+ * captured), which shows what a consumer tailing the topic costs on the same two cores.
+ *
  * <p>Rounds alternate the two paths and the best figure of each is reported.
  *
- * <p>Usage: {@code CdcBench [--pg host:port] [--rows N] [--latency-rows N] [--rounds N]}. Needs wal_level=logical.
+ * <p>Usage: {@code CdcBench [--pg host:port] [--rows N] [--latency-rows N] [--rounds N] [--only limit|cairn]
+ * [--read-while-capturing]}. Needs wal_level=logical.
  */
 public final class CdcBench {
     private static final String DB = "cdc_bench";
@@ -67,9 +74,11 @@ public final class CdcBench {
     private final int latencyRows;
     private final int rounds;
     private final String only;
+    private final boolean readWhileCapturing;
 
-    private CdcBench(String pg, int rows, int latencyRows, int rounds, String only) {
+    private CdcBench(String pg, int rows, int latencyRows, int rounds, String only, boolean readWhileCapturing) {
         this.only = only;
+        this.readWhileCapturing = readWhileCapturing;
         this.pg = pg;
         this.rows = rows;
         this.latencyRows = latencyRows;
@@ -80,8 +89,9 @@ public final class CdcBench {
         String pg = System.getenv().getOrDefault("CAIRN_CDC_PG", "127.0.0.1:5432");
         int rows = 100_000;
         int latencyRows = 3_000;
-        int rounds = 2;
+        int rounds = 3;
         String only = null;
+        boolean readWhileCapturing = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--pg" -> pg = args[++i];
@@ -89,13 +99,14 @@ public final class CdcBench {
                 case "--latency-rows" -> latencyRows = Integer.parseInt(args[++i]);
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--only" -> only = args[++i];
+                case "--read-while-capturing" -> readWhileCapturing = true;
                 default -> {
-                    System.out.println("CdcBench [--pg host:port (CAIRN_CDC_PG, 127.0.0.1:5432)] [--rows 100000] [--latency-rows 3000] [--rounds 2] [--only limit|cairn]");
+                    System.out.println("CdcBench [--pg host:port (CAIRN_CDC_PG, 127.0.0.1:5432)] [--rows 100000] [--latency-rows 3000] [--rounds 3] [--only limit|cairn] [--read-while-capturing]");
                     return;
                 }
             }
         }
-        new CdcBench(pg, rows, latencyRows, rounds, only).run();
+        new CdcBench(pg, rows, latencyRows, rounds, only, readWhileCapturing).run();
     }
 
     /** A capture path under test: started against the table, paused and resumed, counting what is readable. */
@@ -106,8 +117,20 @@ public final class CdcBench {
 
         void resume() throws Exception;
 
+        /**
+         * Changes captured so far: for Cairn, records durable in the table's topic (appended and fsynced); for the
+         * limit, changes its consumer was handed (the same as {@link #seen}).
+         */
+        long captured();
+
+        /** Starts reading the captured changes back, from the first (Cairn: a Kafka consumer; the limit: nothing). */
+        void startReading();
+
         /** Changes readable so far. */
         long seen();
+
+        /** Records read a second time: an id that was already read (Cairn: must stay 0, each change exactly once). */
+        long duplicates();
 
         /** Nanotime at which the row with this id became readable (0: not yet). */
         long seenAt(int id);
@@ -128,7 +151,7 @@ public final class CdcBench {
                 limit = Result.best(limit, measure("limit #" + round, () -> new LimitPath(connectorProps("cdc_bench_limit"), ids)));
             }
             if (!"limit".equals(only)) {
-                cairn = Result.best(cairn, measure("cairn #" + round, () -> new CairnPath(connectorProps("cdc_bench_cairn"), ids)));
+                cairn = Result.best(cairn, measure("cairn #" + round, () -> new CairnPath(connectorProps("cdc_bench_cairn"), ids, readWhileCapturing)));
             }
         }
         if (limit == null || cairn == null) {
@@ -141,7 +164,7 @@ public final class CdcBench {
         row("backlog changes/s", limit.backlog, cairn.backlog);
         System.out.printf("%-34s %14.1f %14.1f%n", "latency p50 ms (commit→readable)", limit.p50, cairn.p50);
         System.out.printf("%-34s %14.1f %14.1f%n", "latency p99 ms", limit.p99, cairn.p99);
-        System.out.printf("%-34s %14.0f %14.0f%n", "live: readable after last insert ms", limit.tailMs, cairn.tailMs);
+        System.out.printf("%-34s %14.0f %14.0f%n", "live: captured after last insert ms", limit.tailMs, cairn.tailMs);
         System.out.printf("%-34s %14.0f %14.0f%n", "insert rate alone (live run) /s", limit.insertRate, cairn.insertRate);
         System.out.println("(live is bounded by the database's insert rate, which the capture path's CPU use on the same"
                 + " cores also lowers)");
@@ -172,16 +195,16 @@ public final class CdcBench {
             path.start();
             // warm-up (not measured): both paths get the same JIT and connection warm-up
             insert(0, WARMUP);
-            awaitSeen(path, WARMUP);
+            awaitCaptured(path, WARMUP);
             // live
             long t0 = System.nanoTime();
             Cpu c0 = Cpu.now();
             double insertSeconds = insert(WARMUP, rows);
             long inserted = System.nanoTime();
-            awaitSeen(path, WARMUP + rows);
+            awaitCaptured(path, WARMUP + rows);
             double live = rows / seconds(t0);
             double tailMs = (System.nanoTime() - inserted) / 1e6;
-            System.out.printf("%s: live %,d changes in %.1f s: %.0f/s (inserts alone took %.1f s; all readable %.0f ms"
+            System.out.printf("%s: live %,d changes in %.1f s: %.0f/s (inserts alone took %.1f s; all captured %.0f ms"
                     + " after the last insert)%n", name, rows, seconds(t0), live, insertSeconds, tailMs);
             Cpu c0end = Cpu.now();
             System.out.printf("%s:   live CPU per change: %s%n", name, c0end.minus(c0).per(rows));
@@ -192,13 +215,26 @@ public final class CdcBench {
             long t1 = System.nanoTime();
             Cpu c1 = Cpu.now();
             path.resume();
-            awaitSeen(path, WARMUP + 2L * rows);
+            awaitCaptured(path, WARMUP + rows + 1);
+            double firstMs = (System.nanoTime() - t1) / 1e6;
+            awaitCaptured(path, WARMUP + 2L * rows);
             double backlog = rows / seconds(t1);
-            System.out.printf("%s: backlog of %,d changes drained in %.1f s: %.0f/s (load %s)%n", name, rows, seconds(t1),
-                    backlog, Cpu.loadavg());
+            System.out.printf("%s: backlog of %,d changes drained in %.1f s: %.0f/s (the first after %.0f ms; load %s)%n",
+                    name, rows, seconds(t1), backlog, firstMs, Cpu.loadavg());
             Cpu c1end = Cpu.now();
             System.out.printf("%s:   backlog CPU per change: %s%n", name, c1end.minus(c1).per(rows));
             System.out.printf("%s:   backlog JVM threads: %s%n", name, c1end.byRole(c1, rows));
+            // everything captured so far, read back (Cairn: by a stock Kafka consumer from the first offset)
+            long t2 = System.nanoTime();
+            path.startReading();
+            awaitSeen(path, WARMUP + 2L * rows);
+            if (path instanceof CairnPath && (path.seen() != path.captured() || path.duplicates() != 0)) {
+                throw new IllegalStateException(name + ": read " + path.seen() + " changes back (" + path.duplicates()
+                        + " twice) of " + path.captured() + " captured");
+            }
+            // The limit keeps its offsets in memory, so a resumed engine may hand it a change again (at least once).
+            System.out.printf("%s: all %,d changes read back in %.1f s, %s%n", name, WARMUP + 2L * rows, seconds(t2),
+                    path.duplicates() == 0 ? "each once" : path.duplicates() + " of them handed over twice");
             // latency, paced
             Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
             long[] committed = new long[latencyRows];
@@ -217,6 +253,9 @@ public final class CdcBench {
                 }
             }
             awaitSeen(path, WARMUP + 2L * rows + latencyRows);
+            if (path instanceof CairnPath && path.duplicates() != 0) {
+                throw new IllegalStateException(name + ": " + path.duplicates() + " changes read twice");
+            }
             for (int i = 0; i < latencyRows; i++) {
                 h.recordValue(Math.max(0, path.seenAt(base + i) - committed[i]));
             }
@@ -360,10 +399,19 @@ public final class CdcBench {
     }
 
     private static void awaitSeen(Path2 path, long n) throws InterruptedException {
+        await(path::seen, n, "read");
+    }
+
+    private static void awaitCaptured(Path2 path, long n) throws InterruptedException {
+        await(path::captured, n, "captured");
+    }
+
+    private static void await(java.util.function.LongSupplier count, long n, String what) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
-        while (path.seen() < n) {
+        while (count.getAsLong() < n) {
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("Only " + path.seen() + " of " + n + " changes after 10 minutes");
+                throw new IllegalStateException("Only " + count.getAsLong() + " of " + n + " changes " + what
+                        + " after 10 minutes");
             }
             Thread.sleep(1);
         }
@@ -457,6 +505,7 @@ public final class CdcBench {
     static final class LimitPath implements Path2 {
         private final Map<String, String> config;
         private final AtomicLong seen = new AtomicLong();
+        private final AtomicLong duplicates = new AtomicLong();
         private final AtomicLongArray at;
         private DebeziumEngine<ChangeEvent<byte[], byte[]>> engine;
         private ExecutorService runner;
@@ -503,8 +552,11 @@ public final class CdcBench {
                         long now = System.nanoTime();
                         for (ChangeEvent<byte[], byte[]> r : records) {
                             if (r.key() != null && r.value() != null && !r.destination().startsWith("__debezium")) {
-                                at.compareAndSet(id(r.key()), 0, now);
-                                seen.incrementAndGet();
+                                if (at.compareAndSet(id(r.key()), 0, now)) {
+                                    seen.incrementAndGet();
+                                } else {
+                                    duplicates.incrementAndGet();
+                                }
                             }
                             committer.markProcessed(r);
                         }
@@ -525,6 +577,21 @@ public final class CdcBench {
         @Override
         public void resume() throws Exception {
             start();
+        }
+
+        @Override
+        public long captured() {
+            return seen.get();
+        }
+
+        @Override
+        public void startReading() {
+            // its consumer is the engine's callback: what it was handed is all there is
+        }
+
+        @Override
+        public long duplicates() {
+            return duplicates.get();
         }
 
         @Override
@@ -556,7 +623,10 @@ public final class CdcBench {
     static final class CairnPath implements Path2 {
         private final Map<String, String> config;
         private final String name;
+        private final String topic;
+        private final boolean readWhileCapturing;
         private final AtomicLong seen = new AtomicLong();
+        private final AtomicLong duplicates = new AtomicLong();
         private final AtomicLongArray at;
         private final Path dir;
         private LogEngine engine;
@@ -565,9 +635,11 @@ public final class CdcBench {
         private Thread reader;
         private volatile boolean stop;
 
-        CairnPath(Map<String, String> config, int maxId) throws Exception {
+        CairnPath(Map<String, String> config, int maxId, boolean readWhileCapturing) throws Exception {
             this.config = config;
+            this.readWhileCapturing = readWhileCapturing;
             this.name = config.get("topic.prefix");
+            this.topic = name + ".public.bench";
             this.at = new AtomicLongArray(maxId);
             this.dir = Files.createTempDirectory("cdc-bench");
         }
@@ -586,9 +658,34 @@ public final class CdcBench {
                 }
                 Thread.sleep(10);
             }
-            String topic = name + ".public.bench";
-            reader = new Thread(() -> read(topic), "bench-consumer");
-            reader.start();
+            if (readWhileCapturing) {
+                startReading();
+            }
+        }
+
+        @Override
+        public synchronized void startReading() {
+            if (reader == null) {
+                reader = new Thread(() -> read(topic), "bench-consumer");
+                reader.start();
+            }
+        }
+
+        /** Records durable in the topic: appended and fsynced (the topic's records are the changes, from offset 0). */
+        @Override
+        public long captured() {
+            return engine.topic(topic).map(t -> {
+                long n = 0;
+                for (int p = 0; p < t.partitionCount(); p++) {
+                    n += t.partition(p).durableOffset();
+                }
+                return n;
+            }).orElse(0L);
+        }
+
+        @Override
+        public long duplicates() {
+            return duplicates.get();
         }
 
         private void read(String topic) {
@@ -609,8 +706,11 @@ public final class CdcBench {
                     long now = System.nanoTime();
                     for (ConsumerRecord<byte[], byte[]> r : records) {
                         if (r.value() != null) {
-                            at.compareAndSet(id(r.key()), 0, now);
-                            seen.incrementAndGet();
+                            if (at.compareAndSet(id(r.key()), 0, now)) {
+                                seen.incrementAndGet();
+                            } else {
+                                duplicates.incrementAndGet();
+                            }
                         }
                     }
                 }

@@ -148,15 +148,20 @@ public final class AxonBench {
     private final ExecutorService snapshotThread;
 
     private final boolean cache;
+    /** Threads (and connections) that run the pipelined phases' commands and appends: Axon's asynchronous bus. */
+    private final int workers;
+    private final int inflight;
 
-    private AxonBench(boolean quick, boolean cache, PrintStream results, String url) {
+    private AxonBench(boolean quick, boolean cache, int workers, int inflight, PrintStream results, String url) {
         this.cache = cache;
+        this.workers = workers;
+        this.inflight = inflight;
         this.quick = quick;
         this.results = results;
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(url);
         config.setUsername("postgres");
-        config.setMaximumPoolSize(24);
+        config.setMaximumPoolSize(Math.max(24, workers + 2)); // + the snapshotter and a spare
         config.setAutoCommit(false);
         dataSource = new HikariDataSource(config);
         ConnectionProvider connections = new UnitOfWorkAwareConnectionProviderWrapper(new DataSourceConnectionProvider(dataSource));
@@ -202,8 +207,10 @@ public final class AxonBench {
     public static void main(String[] args) throws Exception {
         boolean quick = false;
         Path out = null;
-        List<String> phases = List.of("hot", "concurrent", "append", "load");
+        List<String> phases = List.of("hot", "concurrent", "pipelined", "append", "load");
         boolean cache = false;
+        int workers = 16;
+        int inflight = 32;
         String server = "jdbc:postgresql://127.0.0.1:5432/";
         String db = "sdk_axonbench";
         for (int i = 0; i < args.length; i++) {
@@ -212,8 +219,11 @@ public final class AxonBench {
                 case "--out" -> out = Path.of(args[++i]);
                 case "--phases" -> phases = List.of(args[++i].split(","));
                 case "--cache" -> cache = true;
+                case "--workers" -> workers = Integer.parseInt(args[++i]);
+                case "--inflight" -> inflight = Integer.parseInt(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (options: --quick --cache --out FILE --phases hot,concurrent,append,load)");
+                        + " (options: --quick --cache --workers N --inflight N --out FILE"
+                        + " --phases hot,concurrent,pipelined,append,load)");
             }
         }
         try (Connection admin = DriverManager.getConnection(server + "postgres", "postgres", "")) {
@@ -230,7 +240,7 @@ public final class AxonBench {
         }
         AxonBench bench = null;
         try (PrintStream results = out == null ? new PrintStream(PrintStream.nullOutputStream()) : new PrintStream(out.toFile())) {
-            bench = new AxonBench(quick, cache, results, server + db);
+            bench = new AxonBench(quick, cache, workers, inflight, results, server + db);
             bench.run(phases);
         } finally {
             if (bench != null) {
@@ -247,19 +257,27 @@ public final class AxonBench {
     }
 
     private void run(List<String> phases) throws Exception {
-        System.out.printf("  Hikari pool: %d connections, autocommit off; %d writer threads; aggregate cache: %s%n",
-                dataSource.getMaximumPoolSize(), 16, cache ? "WeakReferenceCache" : "none (Axon's default)");
+        System.out.printf("  Hikari pool: %d connections, autocommit off; 16 writer threads (pipelined phases: run by %d threads); aggregate cache: %s%n",
+                dataSource.getMaximumPoolSize(), workers, cache ? "WeakReferenceCache" : "none (Axon's default)");
         if (phases.contains("hot")) {
             hot(quick ? 500 : 3_000);
             System.out.printf("  after hot: snapshots %,d%n", count("snapshotevententry"));
         }
         int accounts = 10_000;
-        if (phases.contains("concurrent")) {
+        if (phases.contains("concurrent") || phases.contains("pipelined")) {
             openAccounts(accounts, 16);
+        }
+        if (phases.contains("concurrent")) {
             concurrent(accounts, 16, quick ? 5 : 15);
+        }
+        if (phases.contains("pipelined")) {
+            pipelined(accounts, 16, quick ? 5 : 15, false);
         }
         if (phases.contains("append")) {
             appends(accounts, 16, quick ? 5 : 15);
+        }
+        if (phases.contains("pipelined")) {
+            pipelined(accounts, 16, quick ? 5 : 15, true);
         }
         if (phases.contains("load")) {
             load();
@@ -407,6 +425,92 @@ public final class AxonBench {
                 latency.getValueAtPercentile(50) / 1e6, latency.getValueAtPercentile(99) / 1e6, writers, aggregates);
         results.printf("append.sync.tput %.1f%nappend.sync.p50 %.4f%nappend.sync.p99 %.4f%n", perSecond,
                 latency.getValueAtPercentile(50) / 1e6, latency.getValueAtPercentile(99) / 1e6);
+    }
+
+    /**
+     * The pipelined phases, as Cairn's SdkBench runs them: 16 writers, each keeping up to {@code inflight} commands
+     * (or raw appends) in flight round robin over its own 1/16 of the aggregates, so that no two in flight touch the
+     * same aggregate. Axon runs them the way its AsynchronousCommandBus does: on an executor of {@code workers}
+     * threads, each holding a pooled connection for its command's transaction (sendAndWait on the executor's thread,
+     * the same unit of work and commit as the synchronous phase). Raw appends use aggregates of their own
+     * ("pipelined-N"), one MoneyDeposited per unit of work. Latency is from submission to commit, queueing included.
+     */
+    private void pipelined(int aggregates, int writers, long seconds, boolean rawAppends) throws InterruptedException {
+        Recorder recorder = new Recorder(3);
+        AtomicLong done = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        java.util.concurrent.atomic.AtomicReference<RuntimeException> firstFailure = new java.util.concurrent.atomic.AtomicReference<>();
+        long warmupEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.min(3, seconds));
+        long end = warmupEnd + TimeUnit.SECONDS.toNanos(seconds);
+        ExecutorService pool = Executors.newFixedThreadPool(workers);
+        List<Thread> threads = new ArrayList<>();
+        for (int w = 0; w < writers; w++) {
+            int writer = w;
+            Thread t = new Thread(() -> {
+                java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(inflight);
+                long[] next = new long[(aggregates + writers - 1) / writers];
+                int slot = 0;
+                while (System.nanoTime() < end) {
+                    window.acquireUninterruptibly();
+                    String id = (rawAppends ? "pipelined-" : "acc-") + (writer + slot * writers);
+                    long sequence = next[slot]++;
+                    long t0 = System.nanoTime();
+                    pool.execute(() -> {
+                        try {
+                            if (rawAppends) {
+                                DefaultUnitOfWork.startAndGet(null).execute(() -> eventStore.publish(
+                                        new GenericDomainEventMessage<>("Account", id, sequence, new MoneyDeposited(id, 1, null))));
+                            } else {
+                                gateway.sendAndWait(new Deposit(id, 1));
+                            }
+                            if (t0 >= warmupEnd) {
+                                recorder.recordValue(System.nanoTime() - t0);
+                                done.incrementAndGet();
+                            }
+                        } catch (RuntimeException e) {
+                            failed.incrementAndGet();
+                            firstFailure.compareAndSet(null, e);
+                        } finally {
+                            window.release();
+                        }
+                    });
+                    slot++;
+                    if (writer + slot * writers >= aggregates) {
+                        slot = 0;
+                    }
+                }
+                window.acquireUninterruptibly(inflight); // its last ones are done
+            });
+            threads.add(t);
+            t.start();
+        }
+        Thread.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(warmupEnd - System.nanoTime())));
+        long measuredStart = System.nanoTime();
+        recorder.reset();
+        done.set(0);
+        for (Thread t : threads) {
+            t.join();
+        }
+        double perSecond = done.get() / ((System.nanoTime() - measuredStart) / 1e9);
+        pool.shutdown();
+        pool.awaitTermination(1, TimeUnit.MINUTES);
+        if (failed.get() > 0) {
+            throw new IllegalStateException(failed.get() + " pipelined " + (rawAppends ? "appends" : "commands")
+                    + " failed", firstFailure.get());
+        }
+        String what = writers + " writers over " + aggregates + (rawAppends ? " fresh" : "") + " aggregates, " + inflight
+                + " in flight per writer, run by " + workers + " threads";
+        if (rawAppends) {
+            Histogram latency = recorder.getIntervalHistogram();
+            System.out.printf("  %-16s %,10.0f appends/s    latency p50 %7.3f ms  p99 %7.3f ms   (%s, 1 event per"
+                            + " transaction)%n", "append.pipelined", perSecond,
+                    latency.getValueAtPercentile(50) / 1e6, latency.getValueAtPercentile(99) / 1e6, what);
+            results.printf("append.pipelined.tput %.1f%nappend.pipelined.p50 %.4f%nappend.pipelined.p99 %.4f%n", perSecond,
+                    latency.getValueAtPercentile(50) / 1e6, latency.getValueAtPercentile(99) / 1e6);
+        } else {
+            report("pipelined", perSecond, recorder.getIntervalHistogram(), what);
+        }
+        results.printf("workers %d%n", workers);
     }
 
     private void load() throws Exception {
