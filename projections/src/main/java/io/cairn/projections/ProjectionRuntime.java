@@ -317,6 +317,16 @@ public final class ProjectionRuntime implements AutoCloseable {
             Runner old = m.live;
             old.stop(STOP_WAIT_MILLIS);
             Map<String, Long> target = inTransaction(c -> meta.offsets(c, m.projection.name(), old.generation));
+            // A live position past its partition's end (the topic was created again, or the log lost its files: the
+            // live generation stopped on it) can never be reached; there the new generation needs only what the log
+            // holds now, which it has applied once caught up.
+            for (PartitionLog p : runner.partitionLogs()) {
+                String key = p.topic() + "-" + p.partition();
+                Long stored = target.get(key);
+                if (stored != null && stored > p.logEndOffset()) {
+                    target.put(key, p.highWatermark());
+                }
+            }
             while (!runner.reached(target)) {
                 if (cancelled || closed) {
                     throw new IllegalStateException(closed ? "cancelled: the runtime closed" : "cancelled");

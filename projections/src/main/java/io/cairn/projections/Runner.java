@@ -382,7 +382,10 @@ final class Runner {
                 // would double what the tables hold. Only a reset or a rebuild can tell.
                 s.stopped = true;
                 error(s.id(), new IllegalStateException("the stored offset " + s.next + " is past the log end "
-                        + s.log.logEndOffset() + " (topic re-created?): reset or rebuild the projection"));
+                        + s.log.logEndOffset() + ": the topic was created again or the log's files deleted (a"
+                        + " `mvn clean` of the quick start does that) while the database kept this position; reset"
+                        + " the projection (REST: POST /api/projections/" + projection.name() + "/reset) or rebuild"
+                        + " it into fresh tables (POST .../rebuild) to apply the log from its start"));
                 log.error("Projection {} {}: {}", projection.name(), s.id(), lastError);
                 return false;
             }

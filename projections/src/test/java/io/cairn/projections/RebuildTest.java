@@ -205,12 +205,38 @@ class RebuildTest {
             bank.append("bank-accounts", "acc-1", "AccountClosed", "{\"accountId\":\"acc-1\"}");
             rt.resume("seen"); // as a restart would: the stored offset is now past the new log's end
             await().atMost(Duration.ofSeconds(30)).until(() -> rt.status("seen").state().equals("STOPPED"));
-            assertThat(rt.status("seen").lastError()).contains("past the log end");
+            assertThat(rt.status("seen").lastError()).contains("past the log end")
+                    .contains("POST /api/projections/seen/reset").contains("rebuild");
 
             rt.reset("seen");
             BankReadModelsTest.awaitCaughtUp(rt);
             assertThat(rt.status("seen").state()).isEqualTo("RUNNING");
             assertThat(db.count("SELECT count(*) FROM rtv.seen WHERE topic = 'bank-accounts'")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aProjectionStoppedByALogThatLostItsDataRecoversByARebuild(@TempDir Path dir) throws Exception {
+        try (BankFixture bank = new BankFixture(dir, 1, 31);
+             ProjectionRuntime rt = new ProjectionRuntime(bank.engine, db.ds, ProjectionConfig.builder()
+                     .metaSchema("rl").readSchema("rlv").build())) {
+            rt.register(new SeenProjection("seen"));
+            bank.generate(5, 100);
+            rt.start();
+            BankReadModelsTest.awaitCaughtUp(rt);
+            bank.engine.deleteTopic("bank-accounts");
+            bank.engine.createTopic("bank-accounts", 1, java.util.Map.of());
+            bank.append("bank-accounts", "acc-1", "AccountClosed", "{\"accountId\":\"acc-1\"}");
+            rt.resume("seen");
+            await().atMost(Duration.ofSeconds(30)).until(() -> rt.status("seen").state().equals("STOPPED"));
+
+            rt.rebuild("seen");
+            await().atMost(Duration.ofSeconds(60)).until(() -> rt.status("seen").rebuild() != null
+                    && rt.status("seen").rebuild().state().equals("DONE"));
+            BankReadModelsTest.awaitCaughtUp(rt);
+            assertThat(rt.status("seen").state()).isEqualTo("RUNNING");
+            assertThat(rt.status("seen").generation()).isEqualTo(2);
+            assertThat(db.count("SELECT count(*) FROM rlv.seen WHERE topic = 'bank-accounts'")).isEqualTo(1);
         }
     }
 
