@@ -196,15 +196,7 @@ class RebuildTest {
         try (BankFixture bank = new BankFixture(dir, 1, 29);
              ProjectionRuntime rt = new ProjectionRuntime(bank.engine, db.ds, ProjectionConfig.builder()
                      .metaSchema("rt").readSchema("rtv").build())) {
-            rt.register(new SeenProjection("seen"));
-            bank.generate(5, 100);
-            rt.start();
-            BankReadModelsTest.awaitCaughtUp(rt);
-            bank.engine.deleteTopic("bank-accounts");
-            bank.engine.createTopic("bank-accounts", 1, java.util.Map.of());
-            bank.append("bank-accounts", "acc-1", "AccountClosed", "{\"accountId\":\"acc-1\"}");
-            rt.resume("seen"); // as a restart would: the stored offset is now past the new log's end
-            await().atMost(Duration.ofSeconds(30)).until(() -> rt.status("seen").state().equals("STOPPED"));
+            stopByTopicCreatedAgain(bank, rt);
             assertThat(rt.status("seen").lastError()).contains("past the log end")
                     .contains("POST /api/projections/seen/reset").contains("rebuild");
 
@@ -220,15 +212,7 @@ class RebuildTest {
         try (BankFixture bank = new BankFixture(dir, 1, 31);
              ProjectionRuntime rt = new ProjectionRuntime(bank.engine, db.ds, ProjectionConfig.builder()
                      .metaSchema("rl").readSchema("rlv").build())) {
-            rt.register(new SeenProjection("seen"));
-            bank.generate(5, 100);
-            rt.start();
-            BankReadModelsTest.awaitCaughtUp(rt);
-            bank.engine.deleteTopic("bank-accounts");
-            bank.engine.createTopic("bank-accounts", 1, java.util.Map.of());
-            bank.append("bank-accounts", "acc-1", "AccountClosed", "{\"accountId\":\"acc-1\"}");
-            rt.resume("seen");
-            await().atMost(Duration.ofSeconds(30)).until(() -> rt.status("seen").state().equals("STOPPED"));
+            stopByTopicCreatedAgain(bank, rt);
 
             rt.rebuild("seen");
             await().atMost(Duration.ofSeconds(60)).until(() -> rt.status("seen").rebuild() != null
@@ -238,6 +222,22 @@ class RebuildTest {
             assertThat(rt.status("seen").generation()).isEqualTo(2);
             assertThat(db.count("SELECT count(*) FROM rlv.seen WHERE topic = 'bank-accounts'")).isEqualTo(1);
         }
+    }
+
+    /**
+     * Runs projection "seen" over 100 events, then deletes bank-accounts and creates it again with one event: the
+     * projection's stored position is past the new log's end, and it stops.
+     */
+    private static void stopByTopicCreatedAgain(BankFixture bank, ProjectionRuntime rt) throws Exception {
+        rt.register(new SeenProjection("seen"));
+        bank.generate(5, 100);
+        rt.start();
+        BankReadModelsTest.awaitCaughtUp(rt);
+        bank.engine.deleteTopic("bank-accounts");
+        bank.engine.createTopic("bank-accounts", 1, java.util.Map.of());
+        bank.append("bank-accounts", "acc-1", "AccountClosed", "{\"accountId\":\"acc-1\"}");
+        rt.resume("seen"); // as a restart would: the stored offset is now past the new log's end
+        await().atMost(Duration.ofSeconds(30)).until(() -> rt.status("seen").state().equals("STOPPED"));
     }
 
     @Test

@@ -355,14 +355,7 @@ public final class AxonBench {
             threads.add(t);
             t.start();
         }
-        Thread.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(warmupEnd - System.nanoTime())));
-        long measuredStart = System.nanoTime();
-        recorder.reset();
-        done.set(0);
-        for (Thread t : threads) {
-            t.join();
-        }
-        report("concurrent", done.get() / ((System.nanoTime() - measuredStart) / 1e9), recorder.getIntervalHistogram(),
+        report("concurrent", measure(threads, warmupEnd, recorder, done), recorder.getIntervalHistogram(),
                 writers + " writer threads over " + accounts + " aggregates, each command sync");
     }
 
@@ -389,8 +382,7 @@ public final class AxonBench {
                     long sequence = next[slot];
                     long t0 = System.nanoTime();
                     try {
-                        DefaultUnitOfWork.startAndGet(null).execute(() -> eventStore.publish(
-                                new GenericDomainEventMessage<>("Account", id, sequence, new MoneyDeposited(id, 1, null))));
+                        publishDeposit(id, sequence);
                         next[slot]++;
                     } catch (RuntimeException e) {
                         failed.incrementAndGet();
@@ -408,17 +400,10 @@ public final class AxonBench {
             threads.add(t);
             t.start();
         }
-        Thread.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(warmupEnd - System.nanoTime())));
-        long measuredStart = System.nanoTime();
-        recorder.reset();
-        done.set(0);
-        for (Thread t : threads) {
-            t.join();
-        }
+        double perSecond = measure(threads, warmupEnd, recorder, done);
         if (failed.get() > 0) {
             throw new IllegalStateException(failed.get() + " appends failed");
         }
-        double perSecond = done.get() / ((System.nanoTime() - measuredStart) / 1e9);
         Histogram latency = recorder.getIntervalHistogram();
         System.out.printf("  %-16s %,10.0f appends/s    latency p50 %7.3f ms  p99 %7.3f ms   (%d writer threads over %d fresh"
                         + " aggregates, 1 event per transaction)%n", "append.sync", perSecond,
@@ -458,8 +443,7 @@ public final class AxonBench {
                     pool.execute(() -> {
                         try {
                             if (rawAppends) {
-                                DefaultUnitOfWork.startAndGet(null).execute(() -> eventStore.publish(
-                                        new GenericDomainEventMessage<>("Account", id, sequence, new MoneyDeposited(id, 1, null))));
+                                publishDeposit(id, sequence);
                             } else {
                                 gateway.sendAndWait(new Deposit(id, 1));
                             }
@@ -484,14 +468,7 @@ public final class AxonBench {
             threads.add(t);
             t.start();
         }
-        Thread.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(warmupEnd - System.nanoTime())));
-        long measuredStart = System.nanoTime();
-        recorder.reset();
-        done.set(0);
-        for (Thread t : threads) {
-            t.join();
-        }
-        double perSecond = done.get() / ((System.nanoTime() - measuredStart) / 1e9);
+        double perSecond = measure(threads, warmupEnd, recorder, done);
         pool.shutdown();
         pool.awaitTermination(1, TimeUnit.MINUTES);
         if (failed.get() > 0) {
@@ -593,6 +570,28 @@ public final class AxonBench {
         if (!batch.isEmpty()) {
             publish(batch);
         }
+    }
+
+    /**
+     * Lets the started {@code threads} run past {@code warmupEnd}, then counts from there (clearing what the warm-up
+     * recorded) until they end; returns the operations per second they completed.
+     */
+    private static double measure(List<Thread> threads, long warmupEnd, Recorder recorder, AtomicLong done)
+            throws InterruptedException {
+        Thread.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(warmupEnd - System.nanoTime())));
+        long measuredStart = System.nanoTime();
+        recorder.reset();
+        done.set(0);
+        for (Thread t : threads) {
+            t.join();
+        }
+        return done.get() / ((System.nanoTime() - measuredStart) / 1e9);
+    }
+
+    /** One raw append: a MoneyDeposited at {@code sequence} of aggregate {@code id}, in its own unit of work. */
+    private void publishDeposit(String id, long sequence) {
+        DefaultUnitOfWork.startAndGet(null).execute(() -> eventStore.publish(
+                new GenericDomainEventMessage<>("Account", id, sequence, new MoneyDeposited(id, 1, null))));
     }
 
     private void publish(List<DomainEventMessage<?>> batch) {
